@@ -1,0 +1,6 @@
+/** lem's version, read from package.json so there is one source of truth. */
+import { readFileSync } from "node:fs";
+
+export const version: string = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
