@@ -8,7 +8,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-fvisibility=hidden", "-include", "../native/compat/glibc_compat.h"],
-      "ldflags": ["-Wl,--as-needed", "-Wl,-z,relro,-z,now"],
+      "ldflags": ["-Wl,-z,relro,-z,now"],
       "libraries": ["-ldl", "-lpthread"]
     }
   ]

@@ -23,6 +23,12 @@ __asm__(".symver pthread_cond_wait,pthread_cond_wait@GLIBC_2.3.2");
 __asm__(".symver pthread_cond_broadcast,pthread_cond_broadcast@GLIBC_2.3.2");
 __asm__(".symver pthread_cond_signal,pthread_cond_signal@GLIBC_2.3.2");
 __asm__(".symver pthread_cond_destroy,pthread_cond_destroy@GLIBC_2.3.2");
+// libm 2.29 added faster versions of these under new symbol versions; the old ones remain.
+__asm__(".symver exp,exp@GLIBC_2.2.5");
+__asm__(".symver log,log@GLIBC_2.2.5");
+__asm__(".symver pow,pow@GLIBC_2.2.5");
+__asm__(".symver exp2,exp2@GLIBC_2.2.5");
+__asm__(".symver log2,log2@GLIBC_2.2.5");
 
 // libstdc++ 11+ headers read glibc 2.32's __libc_single_threaded to skip atomics in
 // shared_ptr and std::string. Renaming it to a flag of ours that is always 0 keeps the

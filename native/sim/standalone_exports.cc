@@ -1,13 +1,19 @@
 // The real NVML symbol names over the simulated GPU. Compiled ONLY into the standalone
 // libnvidia-ml.so.1 (tests of lem's dlopen path, or any NVML client), never into the addon.
 //
-// With no active world, nvmlInit loads the scenario file named by $LEM_SIMULATE, else
-// the file named by the compile-time macro LEM_SIM_DEFAULT_SCENARIO (a string literal),
-// else it returns NVML_ERROR_DRIVER_NOT_LOADED.
+// With no active world, nvmlInit loads the scenario named by $LEM_SIM_SCENARIO, else the
+// file named by the compile-time macro LEM_SIM_DEFAULT_SCENARIO (a string literal), else it
+// returns NVML_ERROR_DRIVER_NOT_LOADED. A value without a '/' that does not end in .json is
+// a built-in name, looked up beside the default scenario. (Not LEM_SIMULATE: that one makes
+// lem use its in-process simulator, and this library exists to test the real dlopen path.)
+//
+// Link with -Wl,--version-script=native/sim/libnvidia-ml.map so that only the NVML names
+// are exported (-fvisibility=hidden alone leaves the C++ library's template instances).
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include "sim.h"
 #include "world.h"
@@ -16,12 +22,25 @@
 
 namespace {
 
-std::shared_ptr<lem::sim::World> loadScenarioFile() {
-  const char* path = std::getenv("LEM_SIMULATE");
+// $LEM_SIM_SCENARIO (a file, or a built-in name), else the compiled-in default; "" when none.
+std::string scenarioPath() {
+  const char* env = std::getenv("LEM_SIM_SCENARIO");
+  std::string spec = env ? env : "";
 #ifdef LEM_SIM_DEFAULT_SCENARIO
-  if (path == nullptr || *path == '\0') path = LEM_SIM_DEFAULT_SCENARIO;
+  const std::string fallback = LEM_SIM_DEFAULT_SCENARIO;
+  if (spec.empty()) return fallback;
+  bool isName = spec.find('/') == std::string::npos &&
+                (spec.size() < 5 || spec.compare(spec.size() - 5, 5, ".json") != 0);
+  size_t slash = fallback.rfind('/');
+  if (isName && slash != std::string::npos) return fallback.substr(0, slash + 1) + spec + ".json";
 #endif
-  if (path == nullptr || *path == '\0') return nullptr;
+  return spec;
+}
+
+std::shared_ptr<lem::sim::World> loadScenarioFile() {
+  const std::string pathText = scenarioPath();
+  if (pathText.empty()) return nullptr;
+  const char* path = pathText.c_str();
   try {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
