@@ -21,7 +21,7 @@
 namespace lem {
 
 struct SamplerOptions {
-  std::vector<unsigned> devices;      // NVML indices
+  std::vector<unsigned> devices;      // NVML indices (none: a timing-only loop, for calibration)
   int64_t intervalNs = 10'000'000;    // 0.2 ms .. 10 s
   unsigned utilizationEvery = 10;     // utilisation on every Nth tick (it refreshes slowly)
   size_t ringCapacity = 65536;        // samples per device kept until drained
