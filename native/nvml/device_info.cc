@@ -131,44 +131,56 @@ DeviceInfo queryDevice(const NvmlApi& api, unsigned index) {
   return info;
 }
 
+namespace {
+
+// NVML's sizing protocol: ask, grow to the count it reports, retry (processes come and go).
+// Returns false when the list kept growing.
+template <typename Info, typename Fn, typename Emit>
+bool readProcessList(const NvmlApi& api, nvmlDevice_t dev, Fn fn, const char* name, Emit emit) {
+  unsigned capacity = 16;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    std::vector<Info> infos(capacity);
+    unsigned n = capacity;
+    nvmlReturn_t rc = fn(dev, &n, infos.data());
+    if (rc == NVML_ERROR_INSUFFICIENT_SIZE) {
+      capacity = n + 8;
+      continue;
+    }
+    check(api, rc, name);
+    for (unsigned i = 0; i < n; ++i) emit(infos[i].pid, infos[i].usedGpuMemory);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<ProcessInfo> queryComputeProcesses(const NvmlApi& api, unsigned index) {
   nvmlDevice_t dev = deviceHandle(api, index);
   std::vector<ProcessInfo> out;
-  auto nameOf = [&](unsigned pid) {
+  auto emit = [&](unsigned pid, unsigned long long bytes) {
     char buf[256];
-    if (api.systemGetProcessName && api.systemGetProcessName(pid, buf, sizeof buf) == NVML_SUCCESS) return std::string(buf);
-    return std::string();
+    std::string name;
+    if (api.systemGetProcessName && api.systemGetProcessName(pid, buf, sizeof buf) == NVML_SUCCESS) name = buf;
+    std::optional<double> mib;
+    if (bytes != NVML_VALUE_NOT_AVAILABLE_ULL) mib = bytes / kMiB;
+    out.push_back({pid, mib, name});
   };
-  auto mib = [](unsigned long long bytes) -> std::optional<double> {
-    if (bytes == NVML_VALUE_NOT_AVAILABLE_ULL) return std::nullopt;
-    return bytes / kMiB;
-  };
-  // NVML's sizing protocol: ask, grow to the count it reports, retry (processes come and go).
-  unsigned count = 16;
-  for (int attempt = 0; attempt < 4; ++attempt) {
-    if (api.deviceGetComputeRunningProcesses) {
-      std::vector<nvmlProcessInfo_t> infos(count);
-      unsigned n = count;
-      nvmlReturn_t rc = api.deviceGetComputeRunningProcesses(dev, &n, infos.data());
-      if (rc == NVML_ERROR_INSUFFICIENT_SIZE) { count = n + 8; continue; }
-      check(api, rc, "nvmlDeviceGetComputeRunningProcesses_v3");
-      for (unsigned i = 0; i < n; ++i) out.push_back({infos[i].pid, mib(infos[i].usedGpuMemory), nameOf(infos[i].pid)});
-      return out;
-    }
-    if (api.deviceGetComputeRunningProcessesV1) {
-      std::vector<nvmlProcessInfo_v1_t> infos(count);
-      unsigned n = count;
-      nvmlReturn_t rc = api.deviceGetComputeRunningProcessesV1(dev, &n, infos.data());
-      if (rc == NVML_ERROR_INSUFFICIENT_SIZE) { count = n + 8; continue; }
-      check(api, rc, "nvmlDeviceGetComputeRunningProcesses");
-      for (unsigned i = 0; i < n; ++i) out.push_back({infos[i].pid, mib(infos[i].usedGpuMemory), nameOf(infos[i].pid)});
-      return out;
-    }
+  bool complete;
+  if (api.deviceGetComputeRunningProcesses) {
+    complete = readProcessList<nvmlProcessInfo_t>(api, dev, api.deviceGetComputeRunningProcesses,
+                                                  "nvmlDeviceGetComputeRunningProcesses_v3", emit);
+  } else if (api.deviceGetComputeRunningProcessesV1) {
+    complete = readProcessList<nvmlProcessInfo_v1_t>(api, dev, api.deviceGetComputeRunningProcessesV1,
+                                                     "nvmlDeviceGetComputeRunningProcesses", emit);
+  } else {
     throw NvmlError(NVML_ERROR_FUNCTION_NOT_FOUND, "nvmlDeviceGetComputeRunningProcesses",
                     "this NVML library has no nvmlDeviceGetComputeRunningProcesses");
   }
-  throw NvmlError(NVML_ERROR_INSUFFICIENT_SIZE, "nvmlDeviceGetComputeRunningProcesses_v3",
-                  "the process list kept growing while it was read; try again");
+  if (!complete)
+    throw NvmlError(NVML_ERROR_INSUFFICIENT_SIZE, "nvmlDeviceGetComputeRunningProcesses_v3",
+                    "the process list kept growing while it was read; try again");
+  return out;
 }
 
 std::optional<unsigned> indexForUuid(const NvmlApi& api, const std::string& uuid) {
