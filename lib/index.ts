@@ -35,3 +35,27 @@ export {
 export { THROTTLE_REASONS, SLOWDOWN_REASONS, throttleReasonNames, type ThrottleReason } from "./gpu/throttle-reasons.js";
 export { cudaRuntimeVersion, cudaDriverDevices } from "./gpu/cuda.js";
 export { builtinScenarioNames, ScenarioError, ScenarioSchema, type Scenario } from "./gpu/scenario.js";
+export {
+  collectEnvironment,
+  detectCudaRuntimeVersion,
+  relevantEnvironmentVariables,
+  EnvironmentSnapshotSchema,
+  type EnvironmentSnapshot,
+  type CollectEnvironmentOptions,
+} from "./environment/index.js";
+export { Timeline, type DeviceSeries } from "./measure/timeline.js";
+export { writeTimelineCsv } from "./measure/timeline-csv.js";
+export {
+  energyOfWindow,
+  MIN_COUNTER_STEPS_FOR_COUNTER,
+  type WindowEnergy,
+  type DeviceWindowEnergy,
+  type WindowEnergyOptions,
+} from "./measure/window-energy.js";
+export { type MeasurementWarning, WARNING_LIMITS } from "./measure/measurement-warning.js";
+export { measureBaseline, BaselineSchema, type Baseline, type DeviceBaseline } from "./measure/baseline.js";
+export { getBaseline, baselineKey, type BaselineRequest, type BaselineOutcome } from "./measure/baseline-cache.js";
+export { waitForThermalSettling, fixedGap, type ThermalSettling, type ThermalSettlingOptions } from "./measure/thermal-settling.js";
+export { ChildEventSchema, ProtocolReader, markedWindow, type ChildEvent } from "./backends/protocol.js";
+export { runCommand, CommandStartError, type CommandRun } from "./backends/run-command.js";
+export { measureCommand, type MeasureCommandOptions, type CommandMeasurement } from "./study/measure-command.js";

@@ -2,11 +2,17 @@
 /** The lem command: parses the subcommand and global options, then hands over. */
 import { useSimulatedGpu } from "../gpu/provider.js";
 import { version } from "../version.js";
+import { runBaseline } from "./baseline.js";
 import { runDevices } from "./devices.js";
+import { runEnv } from "./env.js";
+import { runMeasure } from "./measure.js";
 import { reportError, UsageError } from "./output.js";
 
 const commands: Record<string, { run: (args: string[]) => number | Promise<number>; summary: string }> = {
   devices: { run: runDevices, summary: "list the GPUs and their facts" },
+  measure: { run: runMeasure, summary: "run a command and report the GPU energy it used" },
+  baseline: { run: runBaseline, summary: "measure the idle power of each GPU" },
+  env: { run: runEnv, summary: "print the environment snapshot (versions, GPUs, CUDA, Python packages)" },
 };
 
 export const mainHelp = `lem ${version}: measure the energy of LLM inference on NVIDIA GPUs
@@ -30,6 +36,7 @@ Environment:
 Examples:
   lem devices
   LEM_SIMULATE=default lem devices --json
+  lem measure -- python generate.py
 `;
 
 /** Pulls "--simulate [SCENARIO]" out of the arguments (it applies to every command). */

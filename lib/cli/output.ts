@@ -21,3 +21,16 @@ export function reportError(error: unknown): number {
 export function simulationBanner(scenario: string): string {
   return `*** SIMULATED GPU (scenario "${scenario}"): these figures are not measurements of real hardware ***`;
 }
+
+/** JSON for people and programs: bigints (CLOCK_MONOTONIC ns) as decimal strings. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
+}
+
+/** Parses a positive number option, or throws a UsageError naming it. */
+export function positiveNumber(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got "${text}"`);
+  return n;
+}

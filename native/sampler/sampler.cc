@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <stdexcept>
 
 namespace lem {
@@ -56,14 +57,16 @@ Sampler::Sampler(std::shared_ptr<const Provider> provider, SamplerOptions option
 Sampler::~Sampler() { stop(); }
 
 void Sampler::start() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> lock(mutex_);
   if (running_.load()) throw std::logic_error("sampler is already running");
   stopFd_ = eventfd(0, EFD_CLOEXEC);
   timerFd_ = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-  if (stopFd_ < 0 || timerFd_ < 0) {
-    if (stopFd_ >= 0) close(stopFd_);
-    if (timerFd_ >= 0) close(timerFd_);
-    stopFd_ = timerFd_ = -1;
+  readyFd_ = eventfd(0, EFD_CLOEXEC);
+  if (stopFd_ < 0 || timerFd_ < 0 || readyFd_ < 0) {
+    for (int* fd : {&stopFd_, &timerFd_, &readyFd_}) {
+      if (*fd >= 0) close(*fd);
+      *fd = -1;
+    }
     throw std::runtime_error("cannot create the sampler's timer");
   }
   for (auto& s : runStats_) s = RunningStats();
@@ -74,6 +77,10 @@ void Sampler::start() {
   timing_.startedTNs = monotonicNs();
   running_.store(true);
   thread_ = std::thread([this] { loop(); });
+  lock.unlock();
+  uint64_t ready = 0;
+  while (read(readyFd_, &ready, sizeof ready) < 0 && errno == EINTR) {
+  }
 }
 
 void Sampler::stop() {
@@ -85,8 +92,15 @@ void Sampler::stop() {
   std::lock_guard<std::mutex> lock(mutex_);
   close(stopFd_);
   close(timerFd_);
-  stopFd_ = timerFd_ = -1;
+  close(readyFd_);
+  stopFd_ = timerFd_ = readyFd_ = -1;
   running_.store(false);
+}
+
+void Sampler::signalReady() {
+  uint64_t one = 1;
+  ssize_t ignored = write(readyFd_, &one, sizeof one);
+  (void)ignored;
 }
 
 void Sampler::loop() {
@@ -133,7 +147,7 @@ void Sampler::loop() {
       const uint64_t late = static_cast<uint64_t>(std::max<int64_t>(0, wokeNs - deadline));
       lateness_.add(late);
       if (late <= 1'000'000) ++timing_.ticksWithin1ms;
-      ++timing_.ticks;
+      if (++timing_.ticks == 1) signalReady();
       for (size_t d = 0; d < n; ++d) {
         if (!active[d]) continue;
         readErrors_[d] += errors[d];
@@ -161,6 +175,7 @@ void Sampler::loop() {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   timing_.stoppedTNs = monotonicNs();
+  if (timing_.ticks == 0) signalReady();
   timespec cpu;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
   timing_.threadCpuNs = static_cast<int64_t>(cpu.tv_sec) * 1000000000LL + cpu.tv_nsec;

@@ -63,7 +63,8 @@ class Sampler {
   Sampler(const Sampler&) = delete;
   Sampler& operator=(const Sampler&) = delete;
 
-  // start() resets the run statistics (undrained samples stay drainable).
+  // start() resets the run statistics (undrained samples stay drainable) and returns once
+  // the first tick has read every device, so anything that follows has a sample before it.
   void start();
   void stop();  // idempotent; joins the thread
   bool running() const { return running_.load(); }
@@ -89,6 +90,7 @@ class Sampler {
     std::vector<RunningStats> stats;
   };
   void loop();
+  void signalReady();
   void readAllNow(std::vector<DeviceSample>& samples, std::vector<bool>& ok);
   DeviceStatus statusOf(size_t d, const RunningStats& stats) const;
 
@@ -111,6 +113,8 @@ class Sampler {
   std::atomic<bool> running_{false};
   int stopFd_ = -1;   // eventfd: wakes the thread at once on stop()
   int timerFd_ = -1;  // timerfd armed at each absolute deadline
+  int readyFd_ = -1;  // eventfd: the thread signals its first tick (no std::condition_variable:
+                      // its wait() needs GLIBCXX_3.4.30, newer than GCC 8's libstdc++)
 };
 
 }  // namespace lem

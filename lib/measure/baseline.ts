@@ -1,0 +1,106 @@
+/**
+ * Idle power per GPU: sampled while nothing runs, so that an experiment's energy can be
+ * reported with the idle share subtracted (measurement-notes.md: adjusted energy).
+ */
+import { hostname } from "node:os";
+import { z } from "zod";
+import { listDevices } from "../gpu/devices.js";
+import { PowerSampler, SAMPLE_FIELDS } from "../gpu/power-sampler.js";
+import { activeSimulation, nvmlStatus } from "../gpu/provider.js";
+import { InvalidOptionsError } from "../errors.js";
+import { Timeline } from "./timeline.js";
+import { energyOfWindow } from "./window-energy.js";
+
+export const DeviceBaselineSchema = z.object({
+  index: z.number().int(),
+  uuid: z.string(),
+  /** Mean idle power: baseline energy / duration. */
+  meanW: z.number(),
+  /** Standard deviation of instant power samples. */
+  stdW: z.number().nullable(),
+  samples: z.number().int(),
+  temperatureC: z.number().nullable(),
+  method: z.enum(["counter", "integral", "none"]),
+});
+
+export const BaselineSchema = z.object({
+  schemaVersion: z.literal(1),
+  measuredAt: z.string(),
+  host: z.string(),
+  driverVersion: z.string().nullable(),
+  simulated: z.boolean(),
+  durationS: z.number(),
+  intervalMs: z.number(),
+  devices: z.array(DeviceBaselineSchema),
+});
+
+export type DeviceBaseline = z.infer<typeof DeviceBaselineSchema>;
+export type Baseline = z.infer<typeof BaselineSchema>;
+
+export interface MeasureBaselineOptions {
+  /** NVML indices; default every GPU. */
+  devices?: number[];
+  /** Default 30 s. */
+  durationS?: number;
+  /** Default 10 ms. */
+  intervalMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function stdOf(values: number[]): number | null {
+  if (values.length < 2) return null;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+}
+
+/** Samples the GPUs for `durationS` and returns their idle power. Nothing else should run. */
+export async function measureBaseline(options: MeasureBaselineOptions = {}): Promise<Baseline> {
+  const durationS = options.durationS ?? 30;
+  const intervalMs = options.intervalMs ?? 10;
+  if (!(durationS > 0) || durationS > 3600) {
+    throw new InvalidOptionsError(`baseline duration must be between 0 and 3600 s, got ${durationS}`);
+  }
+  const facts = listDevices();
+  const devices = options.devices ?? facts.map((d) => d.index);
+  const sampler = new PowerSampler({ devices, intervalMs });
+  const timeline = new Timeline();
+  sampler.start();
+  const startNs = sampler.summary().timing.startedTNs!;
+  const endAt = Date.now() + durationS * 1000;
+  try {
+    while (Date.now() < endAt) {
+      await sleep(Math.min(250, Math.max(0, endAt - Date.now())));
+      timeline.append(sampler.drain());
+    }
+  } finally {
+    sampler.stop();
+  }
+  timeline.append(sampler.drain());
+  const series = timeline.devices();
+  const endNs = series.reduce((t, d) => (d.count > 0 && d.tNs[d.count - 1]! > t ? d.tNs[d.count - 1]! : t), startNs);
+  const window = energyOfWindow(series, { startNs, endNs, intervalNs: intervalMs * 1e6 });
+  return {
+    schemaVersion: 1,
+    measuredAt: new Date().toISOString(),
+    host: hostname(),
+    driverVersion: nvmlStatus().driverVersion ?? null,
+    simulated: activeSimulation() !== undefined,
+    durationS: window.durationS,
+    intervalMs,
+    devices: series.map((d, i) => {
+      const e = window.devices[i]!;
+      const powers: number[] = [];
+      for (let k = 0; k < d.count; k++) if (d.present[k]! & SAMPLE_FIELDS.powerW) powers.push(d.powerW[k]!);
+      return {
+        index: d.index,
+        uuid: d.uuid,
+        meanW: e.power?.meanW ?? NaN,
+        stdW: stdOf(powers),
+        samples: e.samples,
+        temperatureC: e.temperature ? (e.temperature.startC + e.temperature.endC) / 2 : null,
+        method: e.method,
+      };
+    }),
+  };
+}

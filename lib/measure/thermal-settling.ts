@@ -1,0 +1,109 @@
+/**
+ * Before a run: wait until every GPU's temperature and power are back within bands of its
+ * baseline (with a maximum wait), instead of sleeping a fixed time; or a fixed gap.
+ */
+import { PowerSampler } from "../gpu/power-sampler.js";
+import { Timeline } from "./timeline.js";
+import { SAMPLE_FIELDS } from "../gpu/power-sampler.js";
+import type { Baseline } from "./baseline.js";
+
+export interface ThermalSettlingOptions {
+  baseline: Baseline;
+  /** Settled when temperature is within this of the baseline's; default 3 °C. */
+  temperatureBandC?: number;
+  /** Settled when mean power over `windowS` is within this fraction of baseline power; default 0.15. */
+  powerBand?: number;
+  /** ...and within this many watts, whichever is larger; default 10 W. */
+  powerBandW?: number;
+  /** Averaging window for the comparison; default 1 s. */
+  windowS?: number;
+  /** Give up after this long; default 300 s. */
+  maxWaitS?: number;
+  intervalMs?: number;
+}
+
+export interface ThermalSettling {
+  settled: boolean;
+  waitedS: number;
+  /** Per GPU at the start and at the end of the wait. */
+  devices: { index: number; uuid: string; startTemperatureC: number | null; endTemperatureC: number | null; endPowerW: number | null }[];
+  /** Why settling gave up, when it did. */
+  reason?: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Waits for the GPUs of `baseline` to come back to idle; never throws for a GPU that stays warm. */
+export async function waitForThermalSettling(o: ThermalSettlingOptions): Promise<ThermalSettling> {
+  const tBand = o.temperatureBandC ?? 3;
+  const windowNs = BigInt(Math.round((o.windowS ?? 1) * 1e9));
+  const maxWaitMs = (o.maxWaitS ?? 300) * 1000;
+  const devices = o.baseline.devices.map((d) => d.index);
+  const sampler = new PowerSampler({ devices, intervalMs: o.intervalMs ?? 50 }).start();
+  const started = Date.now();
+  const timeline = new Timeline();
+  const state = o.baseline.devices.map((d) => ({
+    index: d.index,
+    uuid: d.uuid,
+    startTemperatureC: null as number | null,
+    endTemperatureC: null as number | null,
+    endPowerW: null as number | null,
+  }));
+  let settled = false;
+  let reason: string | undefined;
+  try {
+    for (;;) {
+      await sleep(Math.min(250, Number(windowNs / 1_000_000n)));
+      timeline.append(sampler.drain());
+      const series = timeline.devices();
+      const ready: boolean[] = [];
+      for (const [i, b] of o.baseline.devices.entries()) {
+        const d = series.find((s) => s.index === b.index);
+        const st = state[i]!;
+        if (!d || d.count === 0) {
+          ready.push(false);
+          continue;
+        }
+        const lastT = d.tNs[d.count - 1]!;
+        let sumW = 0;
+        let n = 0;
+        let temp: number | null = null;
+        for (let k = d.count - 1; k >= 0 && lastT - d.tNs[k]! <= windowNs; k--) {
+          if (d.present[k]! & SAMPLE_FIELDS.powerW) {
+            sumW += d.powerW[k]!;
+            n++;
+          }
+          if (temp === null && d.present[k]! & SAMPLE_FIELDS.temperatureC) temp = d.temperatureC[k]!;
+        }
+        for (let k = 0; k < d.count && st.startTemperatureC === null; k++)
+          if (d.present[k]! & SAMPLE_FIELDS.temperatureC) st.startTemperatureC = d.temperatureC[k]!;
+        st.endTemperatureC = temp;
+        st.endPowerW = n > 0 ? sumW / n : null;
+        const powerOk = st.endPowerW === null || Math.abs(st.endPowerW - b.meanW) <= Math.max(o.powerBandW ?? 10, (o.powerBand ?? 0.15) * b.meanW);
+        const tempOk = temp === null || b.temperatureC === null || temp <= b.temperatureC + tBand;
+        const longEnough = Number(lastT - d.tNs[0]!) >= Number(windowNs);
+        ready.push(powerOk && tempOk && longEnough);
+      }
+      if (ready.every(Boolean)) {
+        settled = true;
+        break;
+      }
+      if (Date.now() - started >= maxWaitMs) {
+        const warm = state
+          .filter((_, i) => !ready[i])
+          .map((s) => `GPU ${s.index} at ${s.endTemperatureC ?? "?"} °C / ${s.endPowerW?.toFixed(0) ?? "?"} W`);
+        reason = `not back to baseline after ${(maxWaitMs / 1000).toFixed(0)} s: ${warm.join(", ")}`;
+        break;
+      }
+    }
+  } finally {
+    sampler.stop();
+  }
+  return { settled, waitedS: (Date.now() - started) / 1000, devices: state, ...(reason ? { reason } : {}) };
+}
+
+/** The fixed alternative: sleep `seconds`. */
+export async function fixedGap(seconds: number): Promise<{ waitedS: number }> {
+  await sleep(seconds * 1000);
+  return { waitedS: seconds };
+}

@@ -1,0 +1,153 @@
+/**
+ * Measures the GPU energy of one command, like `time` measures its duration: pre-flight,
+ * optional baseline, sampler started, command run (its window marks honoured), energy of
+ * the window accounted. Composes gpu, measure, preflight and backends.
+ */
+import { runCommand, type CommandRun } from "../backends/run-command.js";
+import { markedWindow } from "../backends/protocol.js";
+import { listDevices } from "../gpu/devices.js";
+import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
+import { PowerSampler, type SamplerTiming } from "../gpu/power-sampler.js";
+import { activeSimulation, simulatedTruthEnergyJ } from "../gpu/provider.js";
+import { type Baseline } from "../measure/baseline.js";
+import { getBaseline, type BaselineOutcome } from "../measure/baseline-cache.js";
+import { Timeline, type DeviceSeries } from "../measure/timeline.js";
+import { energyOfWindow, type WindowEnergy } from "../measure/window-energy.js";
+import { runPreflight } from "../preflight/run-preflight.js";
+import type { PreflightReport } from "../preflight/types.js";
+import { version } from "../version.js";
+
+export interface MeasureCommandOptions {
+  command: string;
+  args: string[];
+  /** Which GPUs, as CUDA_VISIBLE_DEVICES would select them; default lem's own (unset: all). */
+  cudaVisibleDevices?: string;
+  /** Sampling interval, default 10 ms. */
+  intervalMs?: number;
+  /** Measure (or reuse a cached) idle baseline first. */
+  baseline?: { durationS?: number; useCache?: boolean } | false;
+  skipPreflight?: boolean;
+  /** Called once the sampler runs and the command is about to start. */
+  onStart?: (info: { devices: number[]; simulated: boolean }) => void;
+}
+
+export interface CommandMeasurement {
+  schemaVersion: 1;
+  lemVersion: string;
+  simulated: boolean;
+  command: { command: string; args: string[]; exitCode: number | null; signal: string | null; durationS: number };
+  window: { source: "protocol" | "lifetime"; startNs: bigint; endNs: bigint };
+  energy: WindowEnergy;
+  baseline: (BaselineOutcome & { baseline: Baseline }) | null;
+  preflight: PreflightReport;
+  sampler: SamplerTiming & { failures: { index: number; nvmlName: string; function: string; atS: number }[] };
+  protocol: { events: number; problems: { line: number; problem: string }[] };
+  /** On the simulated GPU only: the exact energy of the window, for validation. */
+  simulatedTruth?: { index: number; energyJ: number }[];
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** GPUs (NVML indices) a CUDA_VISIBLE_DEVICES value selects, each physical GPU once. */
+function selectedGpus(spec: string | undefined): number[] {
+  return [...new Set(resolveCudaVisibleDevices(spec).devices.map((d) => d.nvmlIndex))].sort((a, b) => a - b);
+}
+
+export async function measureCommand(o: MeasureCommandOptions): Promise<{ measurement: CommandMeasurement; timeline: DeviceSeries[] }> {
+  const spec = o.cudaVisibleDevices ?? process.env.CUDA_VISIBLE_DEVICES;
+  const preflight = await runPreflight({
+    ...(spec !== undefined ? { cudaVisibleDevices: spec } : {}),
+    command: { executable: o.command },
+    skip: o.skipPreflight ?? false,
+  });
+  const devices = preflight.skipped ? selectedGpus(spec) : [...new Set(preflight.gpus.map((g) => g.nvmlIndex))].sort((a, b) => a - b);
+  const intervalMs = o.intervalMs ?? 10;
+  const baseline =
+    o.baseline === false || o.baseline === undefined
+      ? null
+      : await getBaseline({
+          devices,
+          ...(o.baseline.durationS !== undefined ? { durationS: o.baseline.durationS } : {}),
+          ...(o.baseline.useCache === false ? { ttlS: 0 } : {}),
+        });
+
+  const facts = listDevices();
+  const simulated = activeSimulation() !== undefined;
+  const sampler = new PowerSampler({ devices, intervalMs });
+  const timeline = new Timeline();
+  sampler.start();
+  let draining = true;
+  const drainLoop = (async () => {
+    while (draining) {
+      await sleep(200);
+      timeline.append(sampler.drain());
+    }
+  })();
+  // Ctrl-C reaches the command from the terminal; lem stays to account for the energy.
+  const ignoreInterrupt = () => {};
+  process.on("SIGINT", ignoreInterrupt);
+  let run: CommandRun;
+  try {
+    o.onStart?.({ devices, simulated });
+    run = await runCommand(o.command, o.args, { forwardSignals: ["SIGTERM", "SIGHUP"] });
+    // Samples on both sides of the window's end let its edge be interpolated.
+    await sleep(Math.max(20, 2 * intervalMs));
+  } finally {
+    process.off("SIGINT", ignoreInterrupt);
+    draining = false;
+    await drainLoop;
+    sampler.stop();
+    timeline.append(sampler.drain());
+  }
+  const summary = sampler.summary();
+  const marked = markedWindow(run.events);
+  const window = marked
+    ? { source: "protocol" as const, ...marked }
+    : { source: "lifetime" as const, startNs: run.startedNs, endNs: run.endedNs };
+  const series = timeline.devices();
+  const energy = energyOfWindow(series, {
+    startNs: window.startNs,
+    endNs: window.endNs,
+    intervalNs: intervalMs * 1e6,
+    ...(baseline ? { baseline: baseline.baseline.devices } : {}),
+    persistenceMode: Object.fromEntries(facts.map((f) => [f.uuid, f.persistenceMode])),
+    simulated,
+  });
+  const failures = summary.devices
+    .filter((d) => d.failure)
+    .map((d) => ({
+      index: d.index,
+      nvmlName: d.failure!.nvmlName,
+      function: d.failure!.function,
+      atS: Number(d.failure!.tNs - window.startNs) / 1e9,
+    }));
+  for (const f of failures) {
+    energy.warnings.push({
+      code: "device-failed",
+      device: f.index,
+      message: `GPU ${f.index} failed with ${f.nvmlName} (${f.function}) ${f.atS.toFixed(2)} s into the window and was no longer sampled; its energy is incomplete.`,
+    });
+  }
+  const measurement: CommandMeasurement = {
+    schemaVersion: 1,
+    lemVersion: version,
+    simulated,
+    command: {
+      command: o.command,
+      args: o.args,
+      exitCode: run.exitCode,
+      signal: run.signal,
+      durationS: Number(run.endedNs - run.startedNs) / 1e9,
+    },
+    window,
+    energy,
+    baseline,
+    preflight,
+    sampler: { ...summary.timing, failures },
+    protocol: { events: run.events.length, problems: run.protocolProblems.map((p) => ({ line: p.line, problem: p.problem })) },
+    ...(simulated
+      ? { simulatedTruth: devices.map((index) => ({ index, energyJ: simulatedTruthEnergyJ(index, window.startNs, window.endNs) })) }
+      : {}),
+  };
+  return { measurement, timeline: series };
+}
