@@ -59,3 +59,20 @@ export { waitForThermalSettling, fixedGap, type ThermalSettling, type ThermalSet
 export { ChildEventSchema, ProtocolReader, markedWindow, type ChildEvent } from "./backends/protocol.js";
 export { runCommand, CommandStartError, type CommandRun } from "./backends/run-command.js";
 export { measureCommand, type MeasureCommandOptions, type CommandMeasurement } from "./study/measure-command.js";
+export * from "./preflight/index.js";
+export {
+  checkResidualMemory,
+  type ResidualMemoryOptions,
+  type ResidualMemoryReport,
+  type ResidualMemoryDevice,
+} from "./gpu/residual-memory.js";
+export {
+  acquireGpuLocks,
+  gpuLockHolder,
+  gpuLockFile,
+  gpuLockDir,
+  GpuBusyError,
+  GpuLockSet,
+  type GpuLockHolder,
+  type GpuLockOwner,
+} from "./gpu/gpu-lock.js";

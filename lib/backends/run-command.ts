@@ -31,6 +31,8 @@ export interface RunCommandOptions {
   onEvent?: (event: ChildEvent) => void;
   /** Forwarded to the child while it runs (it also gets terminal signals itself). */
   forwardSignals?: NodeJS.Signals[];
+  /** Where the child's standard output goes: lem's own (default) or lem's standard error. */
+  stdout?: "inherit" | "stderr";
 }
 
 /** Runs `command` to its end and returns how it ended, with its protocol events. */
@@ -38,7 +40,7 @@ export async function runCommand(command: string, args: string[], o: RunCommandO
   const reader = new ProtocolReader();
   const startedNs = process.hrtime.bigint();
   const child = execa(command, args, {
-    stdio: ["inherit", "inherit", "inherit", "pipe"],
+    stdio: ["inherit", o.stdout === "stderr" ? 2 : "inherit", "inherit", "pipe"],
     reject: false,
     ...(o.env ? { env: o.env } : {}),
     ...(o.cwd ? { cwd: o.cwd } : {}),

@@ -61,7 +61,7 @@ export async function runBaseline(args: string[]): Promise<number> {
   const rows = b.devices.map((d) => [
     String(d.index),
     d.uuid,
-    d.meanW.toFixed(1),
+    d.meanW === null ? "n/a" : d.meanW.toFixed(1),
     d.stdW === null ? "n/a" : d.stdW.toFixed(2),
     d.temperatureC === null ? "n/a" : d.temperatureC.toFixed(0),
     String(d.samples),

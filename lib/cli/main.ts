@@ -5,6 +5,7 @@ import { version } from "../version.js";
 import { runBaseline } from "./baseline.js";
 import { runDevices } from "./devices.js";
 import { runEnv } from "./env.js";
+import { runPreflightCommand } from "./preflight.js";
 import { runMeasure } from "./measure.js";
 import { reportError, UsageError } from "./output.js";
 
@@ -12,6 +13,7 @@ const commands: Record<string, { run: (args: string[]) => number | Promise<numbe
   devices: { run: runDevices, summary: "list the GPUs and their facts" },
   measure: { run: runMeasure, summary: "run a command and report the GPU energy it used" },
   baseline: { run: runBaseline, summary: "measure the idle power of each GPU" },
+  preflight: { run: runPreflightCommand, summary: "run the pre-flight checks and show every problem at once" },
   env: { run: runEnv, summary: "print the environment snapshot (versions, GPUs, CUDA, Python packages)" },
 };
 

@@ -19,7 +19,8 @@ window only; any other command over its whole lifetime. Pre-flight checks run fi
 lem exits with the command's exit code (128+N when a signal N ended it).
 
 Options:
-  --json                  print the measurement as JSON on stdout
+  --json                  print the measurement as JSON on stdout (the command's own
+                          standard output then goes to standard error)
   --baseline [SECONDS]    measure idle power first (default 30 s; reuses a fresh cached baseline)
   --no-baseline-cache     with --baseline: always measure, never reuse
   --timeline FILE         write every sample as CSV
@@ -76,6 +77,7 @@ export async function runMeasure(argv: string[]): Promise<number> {
         ? false
         : { durationS: positiveNumber("baseline", values.baseline, 30), useCache: !values["no-baseline-cache"] },
     skipPreflight: values["skip-preflight"] ?? false,
+    commandStdoutToStderr: values.json ?? false,
     onStart: ({ devices }) => {
       if (sim) process.stderr.write(`${simulationBanner(sim.name)}\n`);
       if (!values.json) process.stderr.write(`lem: measuring GPU ${devices.join(", ")} while "${[command, ...args].join(" ")}" runs\n`);

@@ -93,7 +93,7 @@ export async function getBaseline(request: BaselineRequest = {}): Promise<Baseli
     let worstDevice = cached.devices[0]?.index ?? 0;
     for (const d of cached.devices) {
       const now = spot.devices.find((s) => s.uuid === d.uuid);
-      const drift = now ? Math.abs(now.meanW - d.meanW) / d.meanW : Infinity;
+      const drift = now && now.meanW !== null && d.meanW !== null ? Math.abs(now.meanW - d.meanW) / d.meanW : 0;
       if (drift > worst) {
         worst = drift;
         worstDevice = d.index;

@@ -14,8 +14,8 @@ import { energyOfWindow } from "./window-energy.js";
 export const DeviceBaselineSchema = z.object({
   index: z.number().int(),
   uuid: z.string(),
-  /** Mean idle power: baseline energy / duration. */
-  meanW: z.number(),
+  /** Mean idle power: baseline energy / duration; null for a GPU that reports no power at all. */
+  meanW: z.number().nullable(),
   /** Standard deviation of instant power samples. */
   stdW: z.number().nullable(),
   samples: z.number().int(),
@@ -66,7 +66,6 @@ export async function measureBaseline(options: MeasureBaselineOptions = {}): Pro
   const sampler = new PowerSampler({ devices, intervalMs });
   const timeline = new Timeline();
   sampler.start();
-  const startNs = sampler.summary().timing.startedTNs!;
   const endAt = Date.now() + durationS * 1000;
   try {
     while (Date.now() < endAt) {
@@ -78,7 +77,13 @@ export async function measureBaseline(options: MeasureBaselineOptions = {}): Pro
   }
   timeline.append(sampler.drain());
   const series = timeline.devices();
-  const endNs = series.reduce((t, d) => (d.count > 0 && d.tNs[d.count - 1]! > t ? d.tNs[d.count - 1]! : t), startNs);
+  // The window every device covers from its first sample to its last.
+  const sampled = series.filter((d) => d.count > 1);
+  if (sampled.length < series.length) {
+    throw new InvalidOptionsError(`the baseline took fewer than 2 samples on some GPU in ${durationS} s; lengthen it`);
+  }
+  const startNs = sampled.reduce((t, d) => (d.tNs[0]! > t ? d.tNs[0]! : t), sampled[0]!.tNs[0]!);
+  const endNs = sampled.reduce((t, d) => (d.tNs[d.count - 1]! < t ? d.tNs[d.count - 1]! : t), sampled[0]!.tNs[sampled[0]!.count - 1]!);
   const window = energyOfWindow(series, { startNs, endNs, intervalNs: intervalMs * 1e6 });
   return {
     schemaVersion: 1,
@@ -95,7 +100,7 @@ export async function measureBaseline(options: MeasureBaselineOptions = {}): Pro
       return {
         index: d.index,
         uuid: d.uuid,
-        meanW: e.power?.meanW ?? NaN,
+        meanW: e.energyJ !== null ? e.energyJ / window.durationS : null,
         stdW: stdOf(powers),
         samples: e.samples,
         temperatureC: e.temperature ? (e.temperature.startC + e.temperature.endC) / 2 : null,

@@ -79,7 +79,10 @@ export async function waitForThermalSettling(o: ThermalSettlingOptions): Promise
           if (d.present[k]! & SAMPLE_FIELDS.temperatureC) st.startTemperatureC = d.temperatureC[k]!;
         st.endTemperatureC = temp;
         st.endPowerW = n > 0 ? sumW / n : null;
-        const powerOk = st.endPowerW === null || Math.abs(st.endPowerW - b.meanW) <= Math.max(o.powerBandW ?? 10, (o.powerBand ?? 0.15) * b.meanW);
+        const powerOk =
+          st.endPowerW === null ||
+          b.meanW === null ||
+          Math.abs(st.endPowerW - b.meanW) <= Math.max(o.powerBandW ?? 10, (o.powerBand ?? 0.15) * b.meanW);
         const tempOk = temp === null || b.temperatureC === null || temp <= b.temperatureC + tBand;
         const longEnough = Number(lastT - d.tNs[0]!) >= Number(windowNs);
         ready.push(powerOk && tempOk && longEnough);
@@ -92,7 +95,7 @@ export async function waitForThermalSettling(o: ThermalSettlingOptions): Promise
         const warm = state
           .filter((_, i) => !ready[i])
           .map((s) => `GPU ${s.index} at ${s.endTemperatureC ?? "?"} °C / ${s.endPowerW?.toFixed(0) ?? "?"} W`);
-        reason = `not back to baseline after ${(maxWaitMs / 1000).toFixed(0)} s: ${warm.join(", ")}`;
+        reason = `not back to baseline after ${maxWaitMs / 1000} s: ${warm.join(", ")}`;
         break;
       }
     }

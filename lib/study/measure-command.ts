@@ -27,6 +27,8 @@ export interface MeasureCommandOptions {
   /** Measure (or reuse a cached) idle baseline first. */
   baseline?: { durationS?: number; useCache?: boolean } | false;
   skipPreflight?: boolean;
+  /** Send the command's standard output to standard error (keeps stdout for lem's JSON). */
+  commandStdoutToStderr?: boolean;
   /** Called once the sampler runs and the command is about to start. */
   onStart?: (info: { devices: number[]; simulated: boolean }) => void;
 }
@@ -89,7 +91,10 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
   let run: CommandRun;
   try {
     o.onStart?.({ devices, simulated });
-    run = await runCommand(o.command, o.args, { forwardSignals: ["SIGTERM", "SIGHUP"] });
+    run = await runCommand(o.command, o.args, {
+      forwardSignals: ["SIGTERM", "SIGHUP"],
+      ...(o.commandStdoutToStderr ? { stdout: "stderr" as const } : {}),
+    });
     // Samples on both sides of the window's end let its edge be interpolated.
     await sleep(Math.max(20, 2 * intervalMs));
   } finally {
@@ -109,7 +114,7 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
     startNs: window.startNs,
     endNs: window.endNs,
     intervalNs: intervalMs * 1e6,
-    ...(baseline ? { baseline: baseline.baseline.devices } : {}),
+    ...(baseline ? { baseline: baseline.baseline.devices.flatMap((d) => (d.meanW === null ? [] : [{ uuid: d.uuid, meanW: d.meanW }])) } : {}),
     persistenceMode: Object.fromEntries(facts.map((f) => [f.uuid, f.persistenceMode])),
     simulated,
   });
