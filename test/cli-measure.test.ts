@@ -121,6 +121,16 @@ describe("lem measure", () => {
     expect(lines[1]).toMatch(/^0,GPU-5e1a0000-0000-4000-8000-000000000000,\d+,\d/);
   });
 
+  it("warns before the run about GPU memory another process still holds", async () => {
+    const scenario = join(tmp(), "busy.json");
+    writeFileSync(scenario, JSON.stringify({ name: "busy", devices: [{ name: "Sim", processes: [{ pid: 4242, name: "python3", usedMiB: 500 }] }] }));
+    const { m } = await measure(["--", process.execPath, "-e", "0"], cleanEnv({ LEM_SIMULATE: scenario }));
+    const w = m!.energy.warnings.find((x) => x.code === "residual-memory") as { message: string } | undefined;
+    expect(w?.message).toBe(
+      "GPU 0 (GPU-5e1a0000-0000-4000-8000-000000000000): 500 MiB in use beyond the idle level (threshold 100 MiB), held by python3 (pid 4242, 500 MiB)",
+    );
+  });
+
   it("records --skip-preflight in the result", async () => {
     const { m } = await measure(["--skip-preflight", "--", process.execPath, "-e", "0"]);
     expect(m!.preflight.skipped).toBe(true);

@@ -10,7 +10,8 @@ export interface MeasurementWarning {
     | "simulated"
     | "counter-integral-disagree"
     | "no-samples"
-    | "device-failed";
+    | "device-failed"
+    | "residual-memory";
   message: string;
   /** NVML index of the GPU it concerns; absent when it concerns the whole measurement. */
   device?: number;

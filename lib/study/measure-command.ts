@@ -7,6 +7,7 @@ import { runCommand, type CommandRun } from "../backends/run-command.js";
 import { markedWindow } from "../backends/protocol.js";
 import { listDevices } from "../gpu/devices.js";
 import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
+import { checkResidualMemory, type ResidualMemoryReport } from "../gpu/residual-memory.js";
 import { PowerSampler, type SamplerTiming } from "../gpu/power-sampler.js";
 import { activeSimulation, simulatedTruthEnergyJ } from "../gpu/provider.js";
 import { type Baseline } from "../measure/baseline.js";
@@ -27,6 +28,8 @@ export interface MeasureCommandOptions {
   /** Measure (or reuse a cached) idle baseline first. */
   baseline?: { durationS?: number; useCache?: boolean } | false;
   skipPreflight?: boolean;
+  /** Memory in use beyond the idle level that draws a warning before the command runs; default 100 MiB. */
+  residualThresholdMiB?: number;
   /** Send the command's standard output to standard error (keeps stdout for lem's JSON). */
   commandStdoutToStderr?: boolean;
   /** Called once the sampler runs and the command is about to start. */
@@ -42,6 +45,8 @@ export interface CommandMeasurement {
   energy: WindowEnergy;
   baseline: (BaselineOutcome & { baseline: Baseline }) | null;
   preflight: PreflightReport;
+  /** GPU memory already in use before the command started, and by whom. */
+  residualMemory: ResidualMemoryReport;
   sampler: SamplerTiming & { failures: { index: number; nvmlName: string; function: string; atS: number }[] };
   protocol: { events: number; problems: { line: number; problem: string }[] };
   /** On the simulated GPU only: the exact energy of the window, for validation. */
@@ -73,6 +78,7 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
           ...(o.baseline.useCache === false ? { ttlS: 0 } : {}),
         });
 
+  const residualMemory = await checkResidualMemory({ devices, thresholdMiB: o.residualThresholdMiB ?? 100 });
   const facts = listDevices();
   const simulated = activeSimulation() !== undefined;
   const sampler = new PowerSampler({ devices, intervalMs });
@@ -126,6 +132,7 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
       function: d.failure!.function,
       atS: Number(d.failure!.tNs - window.startNs) / 1e9,
     }));
+  for (const message of residualMemory.warnings) energy.warnings.push({ code: "residual-memory", message });
   for (const f of failures) {
     energy.warnings.push({
       code: "device-failed",
@@ -148,6 +155,7 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
     energy,
     baseline,
     preflight,
+    residualMemory,
     sampler: { ...summary.timing, failures },
     protocol: { events: run.events.length, problems: run.protocolProblems.map((p) => ({ line: p.line, problem: p.problem })) },
     ...(simulated
