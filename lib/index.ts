@@ -76,3 +76,19 @@ export {
   type GpuLockHolder,
   type GpuLockOwner,
 } from "./gpu/gpu-lock.js";
+export * from "./config/index.js";
+export { runStudy, planOf, StudyChangedError, type RunStudyOptions, type StudyOutcome, type StudyEvent, type StudyStatus } from "./study/runner.js";
+export { planRuns, seedFromHash, type PlannedRun } from "./study/plan.js";
+export { Manifest, ManifestSchema, studyDifferences, type ManifestData, type ManifestRun, type RunStatus } from "./study/manifest.js";
+export {
+  RunResultSchema,
+  computeDerived,
+  summarizeConfigs,
+  writeStudySummary,
+  writeTimeseriesParquet,
+  readRunResult,
+  describe as describeValues,
+  type RunResult,
+  type ConfigSummary,
+  type Statistic,
+} from "./results/index.js";

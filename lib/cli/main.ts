@@ -6,14 +6,18 @@ import { runBaseline } from "./baseline.js";
 import { runDevices } from "./devices.js";
 import { runEnv } from "./env.js";
 import { runPreflightCommand } from "./preflight.js";
+import { runRun } from "./run.js";
+import { runSchema } from "./schema.js";
 import { runMeasure } from "./measure.js";
 import { reportError, UsageError } from "./output.js";
 
 const commands: Record<string, { run: (args: string[]) => number | Promise<number>; summary: string }> = {
+  run: { run: runRun, summary: "run a study (a sweep of configurations, several cycles each)" },
   devices: { run: runDevices, summary: "list the GPUs and their facts" },
   measure: { run: runMeasure, summary: "run a command and report the GPU energy it used" },
   baseline: { run: runBaseline, summary: "measure the idle power of each GPU" },
   preflight: { run: runPreflightCommand, summary: "run the pre-flight checks and show every problem at once" },
+  schema: { run: runSchema, summary: "print the JSON Schema of study or experiment files (for editors)" },
   env: { run: runEnv, summary: "print the environment snapshot (versions, GPUs, CUDA, Python packages)" },
 };
 

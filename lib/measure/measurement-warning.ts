@@ -11,7 +11,9 @@ export interface MeasurementWarning {
     | "counter-integral-disagree"
     | "no-samples"
     | "device-failed"
-    | "residual-memory";
+    | "residual-memory"
+    | "protocol"
+    | "not-settled";
   message: string;
   /** NVML index of the GPU it concerns; absent when it concerns the whole measurement. */
   device?: number;

@@ -1,0 +1,127 @@
+/**
+ * A backend child for a study run: its own process group (stopped as a group), its output
+ * written straight to a log file by the child itself (lem never holds it, however much), file descriptor 3 read as the child protocol,
+ * a time limit and a watchdog for a child that goes silent. Spawns; never samples.
+ */
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import type { Readable } from "node:stream";
+import { execa, type Options } from "execa";
+import { type ChildEvent, ProtocolReader, type ProtocolProblem } from "./protocol.js";
+
+export interface ChildRunOptions {
+  argv: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** The child's stdout and stderr, appended. */
+  logFile: string;
+  runTimeoutMs: number;
+  silenceTimeoutMs: number;
+  /** Grace between SIGTERM and SIGKILL of the group. */
+  killGraceMs?: number;
+  onEvent?: (event: ChildEvent) => void;
+  onSpawn?: (pid: number) => void;
+  /** Aborting stops the child's group (Ctrl-C, study limits). */
+  signal?: AbortSignal;
+}
+
+export interface ChildOutcome {
+  startedNs: bigint;
+  endedNs: bigint;
+  exitCode: number | null;
+  signal: string | null;
+  events: ChildEvent[];
+  protocolProblems: ProtocolProblem[];
+  /** Why lem stopped the child, if it did. */
+  stopReason: "timeout" | "silence" | "aborted" | null;
+  spawnError: string | null;
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
+/** /proc start time of a process, to recognise it again after its pid could be reused. */
+export function processStartTicks(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export async function runChild(o: ChildRunOptions): Promise<ChildOutcome> {
+  const [command, ...args] = o.argv;
+  const logFd = openSync(o.logFile, "a");
+  const reader = new ProtocolReader();
+  const startedNs = process.hrtime.bigint();
+  const options: Options = {
+    detached: true, // own process group: stopped as a whole, and out of the terminal's Ctrl-C
+    // A file descriptor as stdout/stderr (Node's stdio accepts it; execa's types do not list it).
+    stdio: ["ignore", logFd, logFd, "pipe"] as unknown as Options["stdio"],
+    reject: false,
+    ...(o.env ? { env: o.env, extendEnv: false } : {}),
+    ...(o.cwd ? { cwd: o.cwd } : {}),
+  };
+  const child = execa(command!, args, options);
+  let stopReason: ChildOutcome["stopReason"] = null;
+  let lastActivity = Date.now();
+  const pid = child.pid;
+  const stop = (reason: NonNullable<ChildOutcome["stopReason"]>) => {
+    if (stopReason || pid === undefined) return;
+    stopReason = reason;
+    killGroup(pid, "SIGTERM");
+    setTimeout(() => killGroup(pid, "SIGKILL"), o.killGraceMs ?? 5000).unref();
+  };
+  if (pid !== undefined) o.onSpawn?.(pid);
+  // Output activity is seen as the log growing.
+  let logBytes = fstatSync(logFd).size;
+  const fd3 = child.stdio[3] as Readable | undefined;
+  if (fd3) {
+    fd3.setEncoding("utf8");
+    fd3.on("data", (chunk: string) => {
+      lastActivity = Date.now();
+      for (const e of reader.push(chunk)) o.onEvent?.(e);
+    });
+  }
+  const deadline = Date.now() + o.runTimeoutMs;
+  const watchdog = setInterval(() => {
+    const size = fstatSync(logFd).size;
+    if (size !== logBytes) {
+      logBytes = size;
+      lastActivity = Date.now();
+    }
+    if (Date.now() > deadline) stop("timeout");
+    else if (Date.now() - lastActivity > o.silenceTimeoutMs) stop("silence");
+  }, Math.min(1000, Math.max(50, o.silenceTimeoutMs / 4)));
+  const onAbort = () => stop("aborted");
+  if (o.signal?.aborted) onAbort();
+  o.signal?.addEventListener("abort", onAbort);
+  try {
+    const result = await child;
+    for (const e of reader.end()) o.onEvent?.(e);
+    const endedNs = process.hrtime.bigint();
+    const spawnError =
+      result.exitCode === undefined && !result.signal ? (result.shortMessage ?? "the command could not be started") : null;
+    return {
+      startedNs,
+      endedNs,
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      events: reader.events,
+      protocolProblems: reader.problems,
+      stopReason,
+      spawnError,
+    };
+  } finally {
+    clearInterval(watchdog);
+    o.signal?.removeEventListener("abort", onAbort);
+    // Whatever the child left running in its group goes with it.
+    if (pid !== undefined) killGroup(pid, "SIGKILL");
+    closeSync(logFd);
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * Runs a study: loads and expands it, plans the runs, checks once (pre-flight, GPU locks,
+ * environment, baseline), then executes every planned run that is not completed yet,
+ * updating the manifest after each change, and writes the study's statistics at the end.
+ */
+import { mkdirSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { loadStudy, type LoadedStudy } from "../config/load.js";
+import { LemError } from "../errors.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { listDevices } from "../gpu/devices.js";
+import { acquireGpuLocks, type GpuLockSet } from "../gpu/gpu-lock.js";
+import { activeSimulation } from "../gpu/provider.js";
+import { collectEnvironment } from "../environment/index.js";
+import { getBaseline } from "../measure/baseline-cache.js";
+import type { Baseline } from "../measure/baseline.js";
+import { runPreflight } from "../preflight/run-preflight.js";
+import { runDirName, studyPaths } from "../results/layout.js";
+import type { RunResult } from "../results/result-schema.js";
+import { readRunResult } from "../results/write-result.js";
+import { summarizeConfigs, writeStudySummary } from "../results/summary-csv.js";
+import { CircuitBreaker } from "./circuit-breaker.js";
+import { Manifest, studyDifferences, type ManifestData } from "./manifest.js";
+import { planRuns, seedFromHash, type PlannedRun } from "./plan.js";
+import { executeRun } from "./run-one.js";
+import { processStartTicks } from "../backends/child-process.js";
+
+export class StudyChangedError extends LemError {
+  constructor(dir: string, differences: string[]) {
+    super(
+      "LEM_STUDY_CHANGED",
+      `the study in ${dir} was started from a different configuration; resuming would mix results. Differences:\n` +
+        differences.map((d) => `- ${d}`).join("\n") +
+        `\nRestore the study file as it was, or start a new study (without --resume).`,
+    );
+  }
+}
+
+export type StudyEvent =
+  | { type: "study-start"; dir: string; runs: number; pending: number; simulated: boolean }
+  | { type: "run-start"; position: number; total: number; slug: string; cycle: number }
+  | {
+      type: "run-end";
+      position: number;
+      total: number;
+      slug: string;
+      cycle: number;
+      status: RunResult["status"];
+      energyJ: number | null;
+      energyPerOutputTokenJ: number | null;
+      windowS: number;
+      error?: string;
+    }
+  | { type: "circuit-pause"; pauseS: number; failures: number }
+  | { type: "study-end"; dir: string; status: StudyStatus; counts: Record<string, number> };
+
+export type StudyStatus = "completed" | "completed-with-failures" | "interrupted" | "stopped";
+
+export interface RunStudyOptions {
+  /** A study file to start, or a study directory to resume. */
+  studyFile?: string;
+  resumeDir?: string;
+  /** Overrides the study's output.dir. */
+  outputDir?: string;
+  failFast?: boolean;
+  skipPreflight?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (event: StudyEvent) => void;
+}
+
+export interface StudyOutcome {
+  dir: string;
+  status: StudyStatus;
+  counts: Record<string, number>;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
+}
+
+function newManifest(loaded: LoadedStudy, plan: PlannedRun[]): ManifestData {
+  const ex = loaded.expansion.experiments;
+  return {
+    schemaVersion: 1,
+    study: { name: loaded.study.name, file: resolve(loaded.file), studyHash: loaded.studyHash, createdAt: new Date().toISOString() },
+    experiments: ex.map((e) => ({ hash: e.hash, slug: e.slug, name: e.config.name ?? e.slug })),
+    execution: loaded.study.execution as unknown as Record<string, unknown>,
+    runs: plan.map((p) => ({
+      position: p.position,
+      cycle: p.cycle,
+      experiment: p.experiment,
+      configHash: ex[p.experiment]!.hash,
+      slug: ex[p.experiment]!.slug,
+      status: "pending",
+      attempts: 0,
+      resultPath: null,
+      startedAt: null,
+      endedAt: null,
+      error: null,
+      child: null,
+    })),
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+export function planOf(loaded: LoadedStudy): PlannedRun[] {
+  const ex = loaded.study.execution;
+  return planRuns({
+    experiments: loaded.expansion.experiments.length,
+    cycles: ex.cycles,
+    order: ex.order,
+    seed: ex.seed ?? seedFromHash(loaded.studyHash),
+  });
+}
+
+/** Stops a child a killed lem left running (same pid and start time), and marks its run interrupted. */
+function recoverAbandonedRuns(manifest: Manifest): void {
+  for (const r of manifest.data.runs) {
+    if (r.status !== "running") continue;
+    if (r.child && r.child.startTicks !== null && processStartTicks(r.child.pid) === r.child.startTicks) {
+      try {
+        process.kill(-r.child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    manifest.update(r.position, { status: "interrupted", child: null, error: "lem stopped during this run" });
+  }
+}
+
+export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
+  let loaded: LoadedStudy;
+  let manifest: Manifest;
+  let dir: string;
+  if (o.resumeDir) {
+    dir = resolve(o.resumeDir);
+    manifest = Manifest.load(dir);
+    loaded = await loadStudy(manifest.data.study.file);
+    const diffs = studyDifferences(manifest.data, {
+      experiments: loaded.expansion.experiments.map((e) => ({ hash: e.hash, slug: e.slug })),
+      execution: loaded.study.execution as unknown as Record<string, unknown>,
+    });
+    if (diffs.length) throw new StudyChangedError(dir, diffs);
+    recoverAbandonedRuns(manifest);
+  } else {
+    if (!o.studyFile) throw new LemError("LEM_USAGE", "runStudy needs a study file or a directory to resume");
+    loaded = await loadStudy(o.studyFile);
+    const base = resolve(o.outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir));
+    dir = join(base, `${loaded.study.name}_${timestamp()}`);
+    mkdirSync(dir, { recursive: true });
+    manifest = new Manifest(dir, newManifest(loaded, planOf(loaded)));
+    manifest.save();
+    writeFileAtomic(
+      studyPaths(dir).configJson,
+      `${JSON.stringify({ study: loaded.study, experiments: loaded.expansion.experiments, invalid: loaded.expansion.invalid }, null, 2)}\n`,
+    );
+  }
+  const experiments = loaded.expansion.experiments;
+  const ex = loaded.study.execution;
+  const first = experiments[0]!.config;
+
+  const preflight = await runPreflight({
+    ...(first.devices !== undefined ? { cudaVisibleDevices: first.devices } : {}),
+    command: { executable: first.command!.argv[0]! },
+    outputDir: dir,
+    skip: o.skipPreflight ?? false,
+  });
+  const facts = listDevices();
+  const devices = preflight.skipped
+    ? facts.map((f) => f.index)
+    : [...new Set(preflight.gpus.map((g) => g.nvmlIndex))].sort((a, b) => a - b);
+  const uuids = devices.map((d) => facts.find((f) => f.index === d)!.uuid);
+  const locks: GpuLockSet = await acquireGpuLocks(uuids, { study: `${loaded.study.name} (${dir})` });
+  const releaseOnExit = () => locks.releaseSync();
+  process.once("exit", releaseOnExit);
+  const simulated = activeSimulation() !== undefined;
+
+  try {
+    const environment = (await collectEnvironment({ python: false })) as unknown as Record<string, unknown>;
+    writeFileAtomic(studyPaths(dir).environmentJson, `${JSON.stringify(environment, null, 2)}\n`);
+    let baseline: Baseline | null = null;
+    if (first.measurement.baseline.enabled) {
+      baseline = (
+        await getBaseline({
+          devices,
+          durationS: first.measurement.baseline.durationS,
+          ttlS: first.measurement.baseline.cacheTtlS,
+        })
+      ).baseline;
+    }
+    const persistenceMode = Object.fromEntries(facts.map((f) => [f.uuid, f.persistenceMode]));
+    const preflightRecord = { skipped: preflight.skipped, warnings: preflight.warnings.map((w) => w.message) };
+
+    const total = manifest.data.runs.length;
+    const todo = manifest.data.runs.filter((r) => r.status !== "completed" && r.status !== "skipped");
+    o.onEvent?.({ type: "study-start", dir, runs: total, pending: todo.length, simulated });
+    const breaker = new CircuitBreaker(ex.maxConsecutiveFailures);
+    const startedAt = Date.now();
+    let status: StudyStatus = "completed";
+
+    for (const r of todo) {
+      if (o.signal?.aborted) {
+        status = "interrupted";
+        break;
+      }
+      if (ex.studyTimeoutS !== undefined && Date.now() - startedAt > ex.studyTimeoutS * 1000) {
+        status = "stopped";
+        break;
+      }
+      const experiment = experiments[r.experiment]!;
+      const runDir = join(dir, runDirName(r.position, r.cycle, experiment.slug, experiment.hash));
+      mkdirSync(runDir, { recursive: true });
+      manifest.update(r.position, { status: "running", attempts: r.attempts + 1, startedAt: new Date().toISOString(), endedAt: null, error: null });
+      o.onEvent?.({ type: "run-start", position: r.position, total, slug: experiment.slug, cycle: r.cycle });
+      let outcome;
+      try {
+        outcome = await executeRun({
+          studyName: loaded.study.name,
+          studyDir: dir,
+          runDir,
+          position: r.position,
+          cycle: r.cycle,
+          experiment,
+          devices,
+          persistenceMode,
+          simulated,
+          baseline,
+          environment,
+          preflight: preflightRecord,
+          runTimeoutS: ex.runTimeoutS,
+          silenceTimeoutS: ex.silenceTimeoutS,
+          signal: o.signal ?? new AbortController().signal,
+          onSpawn: (pid, startTicks) => manifest.update(r.position, { child: { pid, startTicks } }),
+        });
+      } catch (error) {
+        // A run that cannot even be attempted (template error, I/O) fails; the study goes on.
+        const message = error instanceof Error ? error.message : String(error);
+        manifest.update(r.position, { status: "failed", endedAt: new Date().toISOString(), error: message, child: null });
+        o.onEvent?.({ type: "run-end", position: r.position, total, slug: experiment.slug, cycle: r.cycle, status: "failed", energyJ: null, energyPerOutputTokenJ: null, windowS: 0, error: message });
+        if (o.failFast || ex.failFast) {
+          status = "stopped";
+          break;
+        }
+        continue;
+      }
+      const res = outcome.result;
+      manifest.update(r.position, {
+        status: res.status,
+        endedAt: res.timings.endedAt,
+        resultPath: relative(dir, outcome.resultPath),
+        error: res.failure?.message ?? null,
+        child: null,
+      });
+      o.onEvent?.({
+        type: "run-end",
+        position: r.position,
+        total,
+        slug: experiment.slug,
+        cycle: r.cycle,
+        status: res.status,
+        energyJ: res.energy.totalJ,
+        energyPerOutputTokenJ: res.perToken.energyPerOutputTokenJ,
+        windowS: res.timings.windowS,
+        ...(res.failure ? { error: res.failure.message } : {}),
+      });
+      if (res.status === "interrupted") {
+        status = "interrupted";
+        break;
+      }
+      if (res.status === "failed" && (o.failFast || ex.failFast)) {
+        status = "stopped";
+        break;
+      }
+      const next = breaker.record(res.status === "completed");
+      if (next === "stop") {
+        status = "stopped";
+        break;
+      }
+      if (next === "pause-then-trial") {
+        o.onEvent?.({ type: "circuit-pause", pauseS: ex.circuitPauseS, failures: breaker.consecutiveFailures });
+        await new Promise((resolve) => setTimeout(resolve, ex.circuitPauseS * 1000));
+      }
+    }
+    const counts = manifest.counts();
+    if (status === "completed" && counts.failed > 0) status = "completed-with-failures";
+    writeSummary(dir, manifest, loaded, status);
+    o.onEvent?.({ type: "study-end", dir, status, counts });
+    return { dir, status, counts };
+  } finally {
+    locks.release();
+    process.off("exit", releaseOnExit);
+  }
+}
+
+/** Reads every result the study has and writes study.json and summary.csv. */
+function writeSummary(dir: string, manifest: Manifest, loaded: LoadedStudy, status: StudyStatus): void {
+  const results: RunResult[] = manifest.data.runs
+    .filter((r) => r.resultPath && (r.status === "completed" || r.status === "failed" || r.status === "interrupted"))
+    .map((r) => readRunResult(join(dir, r.resultPath!)));
+  const seed = seedFromHash(loaded.studyHash);
+  const experiments = loaded.expansion.experiments.map((e) => ({
+    hash: e.hash,
+    slug: e.slug,
+    name: e.config.name ?? e.slug,
+    sweepValues: e.sweepValues,
+  }));
+  const rows = summarizeConfigs(results, { seed, experiments });
+  writeStudySummary(dir, rows, {
+    seed,
+    study: {
+      name: loaded.study.name,
+      file: loaded.file,
+      studyHash: loaded.studyHash,
+      status,
+      counts: manifest.counts(),
+      execution: loaded.study.execution,
+      invalidPoints: loaded.expansion.invalid,
+      duplicates: loaded.expansion.duplicates,
+      warnings: loaded.expansion.warnings,
+    },
+  });
+}
