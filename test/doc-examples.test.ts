@@ -1,6 +1,7 @@
 // Every JavaScript example in the README and docs/ runs as written (on the simulated GPU).
 import { execa } from "execa";
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, repoRoot } from "./support/run-lem.js";
@@ -35,8 +36,22 @@ describe("documentation examples", () => {
     });
   }
 
-  it("npm run demo (the README's first command) samples and prints the energy", async () => {
-    const r = await execa("npm", ["run", "--silent", "demo"], { cwd: repoRoot, env: cleanEnv(), extendEnv: false, reject: false });
+  it("npm run demo (the README's first command) runs the example study on the simulated GPU", { timeout: 240_000 }, async () => {
+    const out = mkdtempSync(join(tmpdir(), "lem-demo-"));
+    const r = await execa("npm", ["run", "--silent", "demo", "--", "--output", out], {
+      cwd: repoRoot,
+      env: cleanEnv({ LEM_CACHE_DIR: join(out, "cache"), LEM_LOCK_DIR: join(out, "locks") }),
+      extendEnv: false,
+      reject: false,
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('running on lem\'s simulated GPU (scenario "steady"); every figure is SIMULATED.');
+    expect(r.stderr).toMatch(/lem: study completed: 8 completed; results in /);
+    expect(r.stderr).toMatch(/\[8\/8\] bs8_mot256 \(cycle 2\) completed: \d+\.\d+ J, \d+\.\d+ mJ\/output token/);
+  });
+
+  it("examples/quickstart.js samples the GPU and compares counter and integral", async () => {
+    const r = await execa(process.execPath, ["examples/quickstart.js"], { cwd: repoRoot, env: cleanEnv(), extendEnv: false, reject: false });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain("Using lem's simulated GPU instead: every figure below is SIMULATED.");
     expect(r.stdout).toMatch(/GPU 0: \d+\.\d+ s, energy counter \d+\.\d+ J, instant-power integral \d+\.\d+ J/);
