@@ -5,10 +5,10 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { listDevices } from "../gpu/devices.js";
-import { PowerSampler, SAMPLE_FIELDS } from "../gpu/power-sampler.js";
+import { SAMPLE_FIELDS } from "../gpu/power-sampler.js";
 import { activeSimulation, nvmlStatus } from "../gpu/provider.js";
 import { InvalidOptionsError } from "../errors.js";
-import { Timeline } from "./timeline.js";
+import { Recorder } from "./recorder.js";
 import { energyOfWindow } from "./window-energy.js";
 
 export const DeviceBaselineSchema = z.object({
@@ -63,20 +63,13 @@ export async function measureBaseline(options: MeasureBaselineOptions = {}): Pro
   }
   const facts = listDevices();
   const devices = options.devices ?? facts.map((d) => d.index);
-  const sampler = new PowerSampler({ devices, intervalMs });
-  const timeline = new Timeline();
-  sampler.start();
-  const endAt = Date.now() + durationS * 1000;
+  const recorder = new Recorder({ devices, intervalMs });
+  let series;
   try {
-    while (Date.now() < endAt) {
-      await sleep(Math.min(250, Math.max(0, endAt - Date.now())));
-      timeline.append(sampler.drain());
-    }
+    await sleep(durationS * 1000);
   } finally {
-    sampler.stop();
+    series = recorder.stop();
   }
-  timeline.append(sampler.drain());
-  const series = timeline.devices();
   // The window every device covers from its first sample to its last.
   const sampled = series.filter((d) => d.count > 1);
   if (sampled.length < series.length) {

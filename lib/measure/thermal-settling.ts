@@ -2,9 +2,8 @@
  * Before a run: wait until every GPU's temperature and power are back within bands of its
  * baseline (with a maximum wait), instead of sleeping a fixed time; or a fixed gap.
  */
-import { PowerSampler } from "../gpu/power-sampler.js";
-import { Timeline } from "./timeline.js";
 import { SAMPLE_FIELDS } from "../gpu/power-sampler.js";
+import { Recorder } from "./recorder.js";
 import type { Baseline } from "./baseline.js";
 
 export interface ThermalSettlingOptions {
@@ -39,9 +38,8 @@ export async function waitForThermalSettling(o: ThermalSettlingOptions): Promise
   const windowNs = BigInt(Math.round((o.windowS ?? 1) * 1e9));
   const maxWaitMs = (o.maxWaitS ?? 300) * 1000;
   const devices = o.baseline.devices.map((d) => d.index);
-  const sampler = new PowerSampler({ devices, intervalMs: o.intervalMs ?? 50 }).start();
+  const recorder = new Recorder({ devices, intervalMs: o.intervalMs ?? 50 });
   const started = Date.now();
-  const timeline = new Timeline();
   const state = o.baseline.devices.map((d) => ({
     index: d.index,
     uuid: d.uuid,
@@ -54,8 +52,7 @@ export async function waitForThermalSettling(o: ThermalSettlingOptions): Promise
   try {
     for (;;) {
       await sleep(Math.min(250, Number(windowNs / 1_000_000n)));
-      timeline.append(sampler.drain());
-      const series = timeline.devices();
+      const series = recorder.series();
       const ready: boolean[] = [];
       for (const [i, b] of o.baseline.devices.entries()) {
         const d = series.find((s) => s.index === b.index);
@@ -100,7 +97,7 @@ export async function waitForThermalSettling(o: ThermalSettlingOptions): Promise
       }
     }
   } finally {
-    sampler.stop();
+    recorder.stop();
   }
   return { settled, waitedS: (Date.now() - started) / 1000, devices: state, ...(reason ? { reason } : {}) };
 }

@@ -8,11 +8,12 @@ import { markedWindow } from "../backends/protocol.js";
 import { listDevices } from "../gpu/devices.js";
 import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
 import { checkResidualMemory, type ResidualMemoryReport } from "../gpu/residual-memory.js";
-import { PowerSampler, type SamplerTiming } from "../gpu/power-sampler.js";
+import type { SamplerTiming } from "../gpu/power-sampler.js";
 import { activeSimulation, simulatedTruthEnergyJ } from "../gpu/provider.js";
 import { type Baseline } from "../measure/baseline.js";
 import { getBaseline, type BaselineOutcome } from "../measure/baseline-cache.js";
-import { Timeline, type DeviceSeries } from "../measure/timeline.js";
+import { Recorder } from "../measure/recorder.js";
+import type { DeviceSeries } from "../measure/timeline.js";
 import { energyOfWindow, type WindowEnergy } from "../measure/window-energy.js";
 import { runPreflight } from "../preflight/run-preflight.js";
 import type { PreflightReport } from "../preflight/types.js";
@@ -81,16 +82,7 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
   const residualMemory = await checkResidualMemory({ devices, thresholdMiB: o.residualThresholdMiB ?? 100 });
   const facts = listDevices();
   const simulated = activeSimulation() !== undefined;
-  const sampler = new PowerSampler({ devices, intervalMs });
-  const timeline = new Timeline();
-  sampler.start();
-  let draining = true;
-  const drainLoop = (async () => {
-    while (draining) {
-      await sleep(200);
-      timeline.append(sampler.drain());
-    }
-  })();
+  const recorder = new Recorder({ devices, intervalMs });
   // Ctrl-C reaches the command from the terminal; lem stays to account for the energy.
   const ignoreInterrupt = () => {};
   process.on("SIGINT", ignoreInterrupt);
@@ -105,17 +97,14 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
     await sleep(Math.max(20, 2 * intervalMs));
   } finally {
     process.off("SIGINT", ignoreInterrupt);
-    draining = false;
-    await drainLoop;
-    sampler.stop();
-    timeline.append(sampler.drain());
+    recorder.stop();
   }
-  const summary = sampler.summary();
+  const summary = recorder.sampler.summary();
   const marked = markedWindow(run.events);
   const window = marked
     ? { source: "protocol" as const, ...marked }
     : { source: "lifetime" as const, startNs: run.startedNs, endNs: run.endedNs };
-  const series = timeline.devices();
+  const series = recorder.series();
   const energy = energyOfWindow(series, {
     startNs: window.startNs,
     endNs: window.endNs,

@@ -7,12 +7,11 @@ import { fillArgv } from "../backends/command-template.js";
 import { runChild, processStartTicks, type ChildOutcome } from "../backends/child-process.js";
 import { markedWindow, type ChildEvent } from "../backends/protocol.js";
 import { checkResidualMemory } from "../gpu/residual-memory.js";
-import { PowerSampler } from "../gpu/power-sampler.js";
 import type { ResolvedExperiment } from "../config/sweep.js";
 import type { Baseline } from "../measure/baseline.js";
 import type { MeasurementWarning } from "../measure/measurement-warning.js";
 import { fixedGap, waitForThermalSettling, type ThermalSettling } from "../measure/thermal-settling.js";
-import { Timeline } from "../measure/timeline.js";
+import { Recorder } from "../measure/recorder.js";
 import { energyOfWindow, type WindowEnergy } from "../measure/window-energy.js";
 import { computeDerived, energyFromWindow, type RunResult } from "../results/result-schema.js";
 import { writeTimeseriesParquet } from "../results/timeseries-parquet.js";
@@ -114,16 +113,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
   Object.assign(env, command.env);
   if (cfg.devices !== undefined) env.CUDA_VISIBLE_DEVICES = cfg.devices;
 
-  const sampler = new PowerSampler({ devices: ctx.devices, intervalMs: m.intervalMs });
-  const timeline = new Timeline();
-  sampler.start();
-  let draining = true;
-  const drainLoop = (async () => {
-    while (draining) {
-      await sleep(200);
-      timeline.append(sampler.drain());
-    }
-  })();
+  const recorder = new Recorder({ devices: ctx.devices, intervalMs: m.intervalMs });
   let child: ChildOutcome;
   try {
     child = await runChild({
@@ -138,12 +128,9 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     });
     await sleep(Math.max(20, 2 * m.intervalMs)); // samples past the window's end
   } finally {
-    draining = false;
-    await drainLoop;
-    sampler.stop();
-    timeline.append(sampler.drain());
+    recorder.stop();
   }
-  const series = timeline.devices();
+  const series = recorder.series();
   const marked = command.measure === "lifetime" ? undefined : markedWindow(child.events);
   const window = marked
     ? { source: "protocol" as const, ...marked }
