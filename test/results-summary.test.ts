@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseCsv } from "./support/study.js";
 import { describe, expect, it } from "vitest";
 import { computeDerived, type RunResult } from "../lib/results/result-schema.js";
 import { formatNumber, summarizeConfigs, summaryCsv, writeStudySummary } from "../lib/results/summary-csv.js";
@@ -26,35 +27,6 @@ function run(position: number, hash: string, energyJ: number | null, outputToken
   };
 }
 
-/** A small RFC 4180 reader: quoted fields, doubled quotes, CRLF records. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  if (field !== "" || row.length > 0) throw new Error("the CSV does not end with CRLF");
-  return rows;
-}
 
 const results = [
   run(0, "aaaaaaaa11", 1000, 2000),

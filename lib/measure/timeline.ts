@@ -4,22 +4,8 @@
  */
 import type { DeviceTimeline } from "../gpu/power-sampler.js";
 
-export interface DeviceSeries {
-  index: number;
-  uuid: string;
-  count: number;
-  tNs: BigInt64Array;
-  powerW: Float64Array;
-  powerAverageW: Float64Array;
-  energyMJ: Float64Array;
-  temperatureC: Float32Array;
-  smClockMHz: Float32Array;
-  memoryUsedMiB: Float64Array;
-  throttleReasons: Uint32Array;
-  utilizationGpuPct: Float32Array;
-  utilizationMemoryPct: Float32Array;
-  present: Uint16Array;
-}
+/** One device's samples as columns: the same shape a drain returns, for the whole timeline. */
+export type DeviceSeries = DeviceTimeline;
 
 type Column = Exclude<keyof DeviceSeries, "index" | "uuid" | "count">;
 const COLUMNS: Column[] = [
