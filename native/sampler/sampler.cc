@@ -165,9 +165,10 @@ void Sampler::loop() {
     ++tick;
     deadline += interval;
     const int64_t now = monotonicNs();
-    if (now > deadline) {
-      // Missed deadlines are skipped, not caught up in a burst.
-      const int64_t missed = (now - deadline) / interval + 1;
+    if (now - deadline >= interval) {
+      // After a stall, deadlines a whole interval or more in the past are skipped (counted as
+      // missed), not caught up in a burst; the most recent one is served at once, late.
+      const int64_t missed = (now - deadline) / interval;
       deadline += missed * interval;
       std::lock_guard<std::mutex> lock(mutex_);
       timing_.missedDeadlines += static_cast<uint64_t>(missed);
