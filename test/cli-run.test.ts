@@ -18,8 +18,15 @@ describe("lem run --dry-run", () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^study test-study \([0-9a-f]{16}\): 2 configuration\(s\) x 2 cycle\(s\), order interleaved/);
     expect(r.stdout.split("\n").filter((l) => /^\d+\s+[12]\s+\S+\s+[0-9a-f]{16}$/.test(l))).toHaveLength(4);
-    expect(r.stdout).toContain("estimated duration: at least 3 s");
+    expect(r.stdout).toContain("estimated duration: at least 3 s (baseline 3 s; 4 run(s) with no earlier run to go by (not counted))");
     expect(r.stdout).toMatch(/skipped invalid point .*"dataset\.prompts":0.*dataset\.prompts/);
+  });
+
+  it("estimates the duration from earlier runs of the same configurations", { timeout: 60_000 }, async () => {
+    const { dir, file } = writeStudy({ cycles: 2, baselineS: false });
+    expect((await runLem(["run", file], envFor(dir))).exitCode).toBe(0);
+    const r = await runLem(["run", file, "--dry-run"], envFor(dir));
+    expect(r.stdout).toMatch(/estimated duration: \d+ s \(baseline 0 s; run times from 2 earlier run\(s\) of 1 configuration\(s\)\)/);
   });
 
   it("prints the plan as JSON with --json", async () => {

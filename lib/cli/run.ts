@@ -2,6 +2,8 @@
 import { parseArgs } from "node:util";
 import { loadStudy } from "../config/load.js";
 import { activeSimulation } from "../gpu/provider.js";
+import { resolve } from "node:path";
+import { estimateDuration, runTimeHistory } from "../study/estimate.js";
 import { planOf, runStudy, type StudyEvent } from "../study/runner.js";
 import { simulationBanner, toJson, UsageError } from "./output.js";
 import { formatTable } from "./table.js";
@@ -62,20 +64,18 @@ function printEvent(e: StudyEvent): void {
   }
 }
 
-async function dryRun(file: string, json: boolean): Promise<number> {
+function formatDuration(s: number): string {
+  if (s < 120) return `${s.toFixed(0)} s`;
+  if (s < 7200) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+async function dryRun(file: string, json: boolean, outputDir: string | undefined): Promise<number> {
   const loaded = await loadStudy(file);
   const plan = planOf(loaded);
   const ex = loaded.expansion.experiments;
-  const m = ex[0]?.config.measurement;
-  const gapS = m?.settling.mode === "gap" ? m.settling.gapS : 0;
-  const baselineS = m?.baseline.enabled ? m.baseline.durationS : 0;
-  const estimate = {
-    runs: plan.length,
-    lowerBoundS: baselineS + plan.length * gapS,
-    note:
-      "lower bound: baseline plus the gaps between runs; each run adds its own duration" +
-      (m?.settling.mode === "thermal" ? ` and up to ${m.settling.maxWaitS} s of thermal settling` : ""),
-  };
+  const history = runTimeHistory(resolve(outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir)));
+  const estimate = estimateDuration(plan, ex, history);
   if (json) {
     process.stdout.write(
       `${toJson({ study: loaded.study.name, studyHash: loaded.studyHash, experiments: ex.map((e) => ({ hash: e.hash, slug: e.slug, sweepValues: e.sweepValues })), invalid: loaded.expansion.invalid, duplicates: loaded.expansion.duplicates, warnings: loaded.expansion.warnings, plan, estimate })}\n`,
@@ -90,7 +90,9 @@ async function dryRun(file: string, json: boolean): Promise<number> {
       plan.map((p) => [String(p.position + 1), String(p.cycle + 1), ex[p.experiment]!.slug, ex[p.experiment]!.hash]),
     ),
     "",
-    `estimated duration: at least ${estimate.lowerBoundS.toFixed(0)} s (${estimate.note})`,
+    estimate.runsWithoutHistory === 0
+      ? `estimated duration: ${formatDuration(estimate.knownS)} (${estimate.explanation})`
+      : `estimated duration: at least ${formatDuration(estimate.knownS)} (${estimate.explanation})`,
   ];
   if (loaded.expansion.duplicates) out.push(`${loaded.expansion.duplicates} duplicate configuration(s) removed`);
   for (const p of loaded.expansion.invalid) out.push(`skipped invalid point ${JSON.stringify(p.sweepValues)}: ${p.reason}`);
@@ -124,7 +126,7 @@ export async function runRun(args: string[]): Promise<number> {
   if (file && values.resume) throw new UsageError("give either a study file or --resume DIR, not both");
   if (values["dry-run"]) {
     if (!file) throw new UsageError("--dry-run needs a study file");
-    return dryRun(file, values.json ?? false);
+    return dryRun(file, values.json ?? false, values.output);
   }
   const sim = activeSimulation();
   if (sim) process.stderr.write(`${simulationBanner(sim.name)}\n`);
