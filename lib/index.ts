@@ -92,3 +92,6 @@ export {
   type ConfigSummary,
   type Statistic,
 } from "./results/index.js";
+export { readStudy, listStudies, StudyReadError, type StudyOnDisk, type StudyListing } from "./results/study-reader.js";
+export { compareStudies, type StudyComparison, type ConfigComparison } from "./results/compare.js";
+export { exportStudy, EXPORT_FORMATS, type ExportFormat } from "./results/export.js";

@@ -6,6 +6,7 @@ import { runBaseline } from "./baseline.js";
 import { runDevices } from "./devices.js";
 import { runEnv } from "./env.js";
 import { runPreflightCommand } from "./preflight.js";
+import { runResults } from "./results.js";
 import { runRun } from "./run.js";
 import { runSchema } from "./schema.js";
 import { runMeasure } from "./measure.js";
@@ -13,6 +14,7 @@ import { reportError, UsageError } from "./output.js";
 
 const commands: Record<string, { run: (args: string[]) => number | Promise<number>; summary: string }> = {
   run: { run: runRun, summary: "run a study (a sweep of configurations, several cycles each)" },
+  results: { run: runResults, summary: "list, show, compare and export study results" },
   devices: { run: runDevices, summary: "list the GPUs and their facts" },
   measure: { run: runMeasure, summary: "run a command and report the GPU energy it used" },
   baseline: { run: runBaseline, summary: "measure the idle power of each GPU" },
