@@ -18,7 +18,8 @@ const { values } = parseArgs({
     "max-output-tokens": { type: "string", default: "64" },
     "input-tokens": { type: "string", default: "128" },
     "step-ms": { type: "string", default: "2" },
-    warmup: { type: "string", default: "1" },
+    // lem passes measurement.warmupRequests as LEM_WARMUP_REQUESTS.
+    warmup: { type: "string", default: process.env.LEM_WARMUP_REQUESTS ?? "1" },
     "fail-after-ms": { type: "string" },
     hang: { type: "boolean", default: false },
     "flood-bytes": { type: "string" },

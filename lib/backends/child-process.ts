@@ -36,6 +36,15 @@ export interface ChildOutcome {
   spawnError: string | null;
 }
 
+/** Process groups of children running now, so that an exiting lem can take them along. */
+const activeGroups = new Set<number>();
+
+/** Kills every running child's process group at once (for process exit paths). */
+export function killActiveChildrenSync(): void {
+  for (const pid of activeGroups) killGroup(pid, "SIGKILL");
+  activeGroups.clear();
+}
+
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -77,7 +86,10 @@ export async function runChild(o: ChildRunOptions): Promise<ChildOutcome> {
     killGroup(pid, "SIGTERM");
     setTimeout(() => killGroup(pid, "SIGKILL"), o.killGraceMs ?? 5000).unref();
   };
-  if (pid !== undefined) o.onSpawn?.(pid);
+  if (pid !== undefined) {
+    activeGroups.add(pid);
+    o.onSpawn?.(pid);
+  }
   // Output activity is seen as the log growing.
   let logBytes = fstatSync(logFd).size;
   const fd3 = child.stdio[3] as Readable | undefined;
@@ -121,7 +133,10 @@ export async function runChild(o: ChildRunOptions): Promise<ChildOutcome> {
     clearInterval(watchdog);
     o.signal?.removeEventListener("abort", onAbort);
     // Whatever the child left running in its group goes with it.
-    if (pid !== undefined) killGroup(pid, "SIGKILL");
+    if (pid !== undefined) {
+      killGroup(pid, "SIGKILL");
+      activeGroups.delete(pid);
+    }
     closeSync(logFd);
   }
 }

@@ -92,3 +92,37 @@ export function markedWindow(events: ChildEvent[]): { startNs: bigint; endNs: bi
   }
   return start !== undefined && end !== undefined && end > start ? { startNs: start, endNs: end } : undefined;
 }
+
+/**
+ * The request events that belong to the window: those the child sent after the window_start
+ * and before the window_end that define it (all of them for a lifetime window).
+ */
+export function requestsInWindow(events: ChildEvent[], marked: boolean): { inside: ChildEvent[]; outside: number } {
+  if (!marked) return { inside: events.filter((e) => e.event === "request"), outside: 0 };
+  let lastStart = -1;
+  let lastEnd = -1;
+  events.forEach((e, i) => {
+    if (e.event === "window_start") lastStart = i;
+    if (e.event === "window_end") lastEnd = i;
+  });
+  const inside: ChildEvent[] = [];
+  let outside = 0;
+  events.forEach((e, i) => {
+    if (e.event !== "request") return;
+    if (i > lastStart && i < lastEnd) inside.push(e);
+    else outside++;
+  });
+  return { inside, outside };
+}
+
+/**
+ * Whether marks lie within the child's lifetime (with `slackNs` either side): marks taken on
+ * another clock than CLOCK_MONOTONIC would select samples that have nothing to do with them.
+ */
+export function windowWithinLifetime(
+  window: { startNs: bigint; endNs: bigint },
+  lifetime: { startedNs: bigint; endedNs: bigint },
+  slackNs = 1_000_000_000n,
+): boolean {
+  return window.startNs >= lifetime.startedNs - slackNs && window.endNs <= lifetime.endedNs + slackNs;
+}

@@ -4,7 +4,7 @@ import { loadStudy } from "../config/load.js";
 import { activeSimulation } from "../gpu/provider.js";
 import { resolve } from "node:path";
 import { estimateDuration, runTimeHistory } from "../study/estimate.js";
-import { planOf, runStudy, type StudyEvent } from "../study/runner.js";
+import { planOf, runStudy, validateTemplates, type StudyEvent } from "../study/runner.js";
 import { simulationBanner, toJson, UsageError } from "./output.js";
 import { formatTable } from "./table.js";
 
@@ -72,6 +72,7 @@ function formatDuration(s: number): string {
 
 async function dryRun(file: string, json: boolean, outputDir: string | undefined): Promise<number> {
   const loaded = await loadStudy(file);
+  validateTemplates(loaded);
   const plan = planOf(loaded);
   const ex = loaded.expansion.experiments;
   const history = runTimeHistory(resolve(outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir)));

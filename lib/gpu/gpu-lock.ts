@@ -4,7 +4,7 @@
  * <tmpdir>/lem-locks, created with O_EXCL so that exactly one process wins. A lock whose
  * holder is no longer alive on this host is stale: reported as not held and taken over.
  */
-import { mkdir, open, readFile, unlink } from "node:fs/promises";
+import { link, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { readFileSync, unlinkSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,7 +91,7 @@ async function readLock(file: string): Promise<LockState> {
     throw error;
   }
   const holder = parseHolder(text);
-  // Unparsable content is a lock that was never completely written (its writer died).
+  // Locks appear whole (see tryCreate): unparsable content was damaged outside lem.
   if (!holder || isStale(holder)) return { kind: "stale", text };
   return { kind: "held", holder };
 }
@@ -149,22 +149,46 @@ function releaseIfOurs(file: string, holder: GpuLockHolder): void {
   }
 }
 
-/** Creates the lock file atomically; false when it already exists. */
+/**
+ * Creates the lock file with its content in one step: written to a private file, then
+ * hard-linked to the lock's name (link fails if the name exists), so no reader ever sees a
+ * lock without its holder. False when the lock already exists.
+ */
 async function tryCreate(file: string, content: string): Promise<boolean> {
-  let handle;
-  try {
-    handle = await open(file, "wx");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
-  }
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const handle = await open(tmp, "wx");
   try {
     await handle.writeFile(content);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  return true;
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/**
+ * Takes a stale lock out of the way atomically: renamed to a private name first, then checked
+ * again there; a lock that turned out live (replaced in between) is put back.
+ */
+async function removeStale(file: string): Promise<void> {
+  const aside = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.stale`;
+  try {
+    await rename(file, aside);
+  } catch {
+    return; // someone else moved it first
+  }
+  const text = await readFile(aside, "utf8").catch(() => "");
+  const holder = parseHolder(text);
+  if (holder && !isStale(holder)) await link(aside, file).catch(() => undefined);
+  await unlink(aside).catch(() => undefined);
 }
 
 async function lockOne(uuid: string, holder: GpuLockHolder): Promise<void> {
@@ -177,16 +201,7 @@ async function lockOne(uuid: string, holder: GpuLockHolder): Promise<void> {
       if (sameHolder(state.holder, holder)) return;
       throw new GpuBusyError(uuid, state.holder, file);
     }
-    if (state.kind === "stale") {
-      // Remove the stale file only if it is still the same one we judged stale.
-      let now: string | undefined;
-      try {
-        now = await readFile(file, "utf8");
-      } catch {
-        now = undefined;
-      }
-      if (now === state.text) await unlink(file).catch(() => undefined);
-    }
+    if (state.kind === "stale") await removeStale(file);
   }
   throw new LemError(
     "LEM_GPU_LOCK",

@@ -82,7 +82,9 @@ export async function getBaseline(request: BaselineRequest = {}): Promise<Baseli
   };
 
   const ageS = cached ? (Date.now() - Date.parse(cached.measuredAt)) / 1000 : Infinity;
-  if (cached && ageS <= ttlS) {
+  // A cached baseline only stands in for one at least as long (5 % slack for timer jitter).
+  const longEnough = cached !== undefined && cached.durationS >= 0.95 * (request.durationS ?? 30);
+  if (cached && ageS <= ttlS && longEnough) {
     if (spotCheckS <= 0) return { baseline: cached, source: "cache", cacheFile: file };
     const spot = await measureBaseline({
       devices: cached.devices.map((d) => d.index),

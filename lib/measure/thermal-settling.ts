@@ -19,6 +19,8 @@ export interface ThermalSettlingOptions {
   /** Give up after this long; default 300 s. */
   maxWaitS?: number;
   intervalMs?: number;
+  /** Aborting ends the wait at once (not settled, reason "interrupted"). */
+  signal?: AbortSignal;
 }
 
 export interface ThermalSettling {
@@ -83,6 +85,10 @@ export async function waitForThermalSettling(o: ThermalSettlingOptions): Promise
         const tempOk = temp === null || b.temperatureC === null || temp <= b.temperatureC + tBand;
         const longEnough = Number(lastT - d.tNs[0]!) >= Number(windowNs);
         ready.push(powerOk && tempOk && longEnough);
+      }
+      if (o.signal?.aborted) {
+        reason = "interrupted";
+        break;
       }
       if (ready.every(Boolean)) {
         settled = true;

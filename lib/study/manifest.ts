@@ -70,7 +70,13 @@ export class Manifest {
     } catch {
       throw new ManifestError(`${dir} is not a lem study directory: ${file} does not exist. Give the directory "lem run" wrote.`);
     }
-    const parsed = ManifestSchema.safeParse(JSON.parse(text));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new ManifestError(`${file} is not valid JSON (${(error as Error).message}); it was edited or damaged outside lem. Restore it from a backup, or start the study anew.`);
+    }
+    const parsed = ManifestSchema.safeParse(json);
     if (!parsed.success) {
       throw new ManifestError(`${file} is not a manifest this lem can read: ${parsed.error.issues[0]?.message ?? "invalid"}.`);
     }

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { fillArgv } from "../backends/command-template.js";
 import { runChild, processStartTicks, type ChildOutcome } from "../backends/child-process.js";
-import { markedWindow, type ChildEvent } from "../backends/protocol.js";
+import { markedWindow, requestsInWindow, windowWithinLifetime, type ChildEvent } from "../backends/protocol.js";
 import { checkResidualMemory } from "../gpu/residual-memory.js";
 import type { ResolvedExperiment } from "../config/sweep.js";
 import type { Baseline } from "../measure/baseline.js";
@@ -97,6 +97,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
       baseline: ctx.baseline,
       maxWaitS: m.settling.maxWaitS,
       temperatureBandC: m.settling.temperatureBandC,
+      signal: ctx.signal,
     });
   } else if (m.settling.mode === "gap" && m.settling.gapS > 0) {
     settling = await fixedGap(m.settling.gapS);
@@ -112,6 +113,8 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   Object.assign(env, command.env);
   if (cfg.devices !== undefined) env.CUDA_VISIBLE_DEVICES = cfg.devices;
+  // The backend runs this many warm-up requests before it opens its window.
+  env.LEM_WARMUP_REQUESTS = String(m.warmupRequests);
 
   const recorder = new Recorder({ devices: ctx.devices, intervalMs: m.intervalMs });
   let child: ChildOutcome;
@@ -131,7 +134,21 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     recorder.stop();
   }
   const series = recorder.series();
-  const marked = command.measure === "lifetime" ? undefined : markedWindow(child.events);
+  const failures = recorder.sampler
+    .summary()
+    .devices.filter((d) => d.failure)
+    .map((d) => ({ index: d.index, nvmlName: d.failure!.nvmlName, function: d.failure!.function }));
+  let marked = command.measure === "lifetime" ? undefined : markedWindow(child.events);
+  if (marked && !windowWithinLifetime(marked, child)) {
+    warnings.push({
+      code: "protocol",
+      message:
+        `the window the child marked (${marked.startNs}..${marked.endNs} ns) lies outside its own lifetime ` +
+        `(${child.startedNs}..${child.endedNs} ns): its marks are not CLOCK_MONOTONIC ns (use time.monotonic_ns() or ` +
+        `process.hrtime.bigint()); the whole lifetime was measured instead.`,
+    });
+    marked = undefined;
+  }
   const window = marked
     ? { source: "protocol" as const, ...marked }
     : { source: "lifetime" as const, startNs: child.startedNs, endNs: child.endedNs };
@@ -180,7 +197,21 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
   for (const p of child.protocolProblems) {
     warnings.push({ code: "protocol", message: `fd 3 line ${p.line} ignored: ${p.problem}` });
   }
-  const counts = latencies(child.events);
+  const requests = requestsInWindow(child.events, marked !== undefined);
+  if (requests.outside > 0) {
+    warnings.push({
+      code: "protocol",
+      message: `${requests.outside} request(s) reported outside the measurement window were not counted (their energy is not in the window either).`,
+    });
+  }
+  const counts = latencies(requests.inside);
+  for (const d of failures) {
+    warnings.push({
+      code: "device-failed",
+      device: d.index,
+      message: `GPU ${d.index} failed with ${d.nvmlName} (${d.function}) during the run and was no longer sampled; its energy is incomplete.`,
+    });
+  }
   const windowS = Number(window.endNs - window.startNs) / 1e9;
   const derived = computeDerived({
     energyJ: energy?.total.energyJ ?? null,
@@ -191,6 +222,15 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     requests: counts.requests,
     latenciesNs: counts.latenciesNs,
   });
+  if (status === "completed" && (energy === null || energy.total.energyJ === null)) {
+    status = "failed";
+    failure = {
+      message:
+        failures.length > 0
+          ? `GPU ${failures.map((f) => f.index).join(", ")} failed during the run (${failures[0]!.nvmlName}); the run's energy is unknown`
+          : "no GPU samples cover the measurement window; the run's energy is unknown",
+    };
+  }
   const resultEvent = child.events.find((e) => e.event === "result") as Record<string, unknown> | undefined;
   const engineVersion = typeof resultEvent?.engine_version === "string" ? resultEvent.engine_version : null;
   const endedAt = new Date();
@@ -237,7 +277,8 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     baseline: ctx.baseline,
     environment: ctx.environment,
   };
-  writeRunResult(ctx.runDir, result);
+  // The timeseries first: a result.json that exists always has its samples beside it.
   await writeTimeseriesParquet(join(ctx.runDir, "timeseries.parquet"), series, window);
+  writeRunResult(ctx.runDir, result);
   return { result, resultPath: join(ctx.runDir, "result.json") };
 }

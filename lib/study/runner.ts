@@ -23,7 +23,9 @@ import { CircuitBreaker } from "./circuit-breaker.js";
 import { Manifest, studyDifferences, type ManifestData } from "./manifest.js";
 import { planRuns, seedFromHash, type PlannedRun } from "./plan.js";
 import { executeRun } from "./run-one.js";
-import { processStartTicks } from "../backends/child-process.js";
+import { killActiveChildrenSync, processStartTicks } from "../backends/child-process.js";
+import { fillArgv } from "../backends/command-template.js";
+import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
 
 export class StudyChangedError extends LemError {
   constructor(dir: string, differences: string[]) {
@@ -141,13 +143,14 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
       execution: loaded.study.execution as unknown as Record<string, unknown>,
     });
     if (diffs.length) throw new StudyChangedError(dir, diffs);
+    validateTemplates(loaded);
     recoverAbandonedRuns(manifest);
   } else {
     if (!o.studyFile) throw new LemError("LEM_USAGE", "runStudy needs a study file or a directory to resume");
     loaded = await loadStudy(o.studyFile);
+    validateTemplates(loaded);
     const base = resolve(o.outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir));
-    dir = join(base, `${loaded.study.name}_${timestamp()}`);
-    mkdirSync(dir, { recursive: true });
+    dir = newStudyDir(base, `${loaded.study.name}_${timestamp()}`);
     manifest = new Manifest(dir, newManifest(loaded, planOf(loaded)));
     manifest.save();
     writeFileAtomic(
@@ -159,19 +162,38 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   const ex = loaded.study.execution;
   const first = experiments[0]!.config;
 
-  const preflight = await runPreflight({
-    ...(first.devices !== undefined ? { cudaVisibleDevices: first.devices } : {}),
-    command: { executable: first.command!.argv[0]! },
-    outputDir: dir,
-    skip: o.skipPreflight ?? false,
-  });
+  // Pre-flight once per distinct GPU selection and program; each experiment samples its own GPUs.
   const facts = listDevices();
-  const devices = preflight.skipped
-    ? facts.map((f) => f.index)
-    : [...new Set(preflight.gpus.map((g) => g.nvmlIndex))].sort((a, b) => a - b);
+  const gpusOf = new Map<string, number[]>();
+  const preflightWarnings: string[] = [];
+  let preflightSkipped = false;
+  for (const e of experiments) {
+    const spec = e.config.devices;
+    const key = `${spec ?? "\u0000default"}\u0000${e.config.command!.argv[0]}`;
+    if (gpusOf.has(key)) continue;
+    const report = await runPreflight({
+      ...(spec !== undefined ? { cudaVisibleDevices: spec } : {}),
+      command: { executable: e.config.command!.argv[0]! },
+      outputDir: dir,
+      skip: o.skipPreflight ?? false,
+    });
+    preflightSkipped = report.skipped;
+    for (const w of report.warnings) if (!preflightWarnings.includes(w.message)) preflightWarnings.push(w.message);
+    const gpus = report.skipped
+      ? resolveCudaVisibleDevices(spec ?? process.env.CUDA_VISIBLE_DEVICES).devices.map((d) => d.nvmlIndex)
+      : report.gpus.map((g) => g.nvmlIndex);
+    gpusOf.set(key, [...new Set(gpus)].sort((a, b) => a - b));
+  }
+  const devicesFor = (e: (typeof experiments)[number]) =>
+    gpusOf.get(`${e.config.devices ?? "\u0000default"}\u0000${e.config.command!.argv[0]}`)!;
+  const devices = [...new Set([...gpusOf.values()].flat())].sort((a, b) => a - b);
   const uuids = devices.map((d) => facts.find((f) => f.index === d)!.uuid);
   const locks: GpuLockSet = await acquireGpuLocks(uuids, { study: `${loaded.study.name} (${dir})` });
-  const releaseOnExit = () => locks.releaseSync();
+  // On any exit (a second Ctrl-C included) no child may outlive lem holding a GPU lem released.
+  const releaseOnExit = () => {
+    killActiveChildrenSync();
+    locks.releaseSync();
+  };
   process.once("exit", releaseOnExit);
   const simulated = activeSimulation() !== undefined;
 
@@ -189,7 +211,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
       ).baseline;
     }
     const persistenceMode = Object.fromEntries(facts.map((f) => [f.uuid, f.persistenceMode]));
-    const preflightRecord = { skipped: preflight.skipped, warnings: preflight.warnings.map((w) => w.message) };
+    const preflightRecord = { skipped: preflightSkipped, warnings: preflightWarnings };
 
     const total = manifest.data.runs.length;
     const todo = manifest.data.runs.filter((r) => r.status !== "completed" && r.status !== "skipped");
@@ -221,10 +243,10 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
           position: r.position,
           cycle: r.cycle,
           experiment,
-          devices,
+          devices: devicesFor(experiment),
           persistenceMode,
           simulated,
-          baseline,
+          baseline: baseline && { ...baseline, devices: baseline.devices.filter((d) => devicesFor(experiment).includes(d.index)) },
           environment,
           preflight: preflightRecord,
           runTimeoutS: ex.runTimeoutS,
@@ -237,7 +259,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
         const message = error instanceof Error ? error.message : String(error);
         manifest.update(r.position, { status: "failed", endedAt: new Date().toISOString(), error: message, child: null });
         o.onEvent?.({ type: "run-end", position: r.position, total, slug: experiment.slug, cycle: r.cycle, status: "failed", energyJ: null, energyPerOutputTokenJ: null, windowS: 0, error: message });
-        if (o.failFast || ex.failFast) {
+        if (o.failFast || ex.failFast || breaker.record(false) === "stop") {
           status = "stopped";
           break;
         }
@@ -278,7 +300,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
       }
       if (next === "pause-then-trial") {
         o.onEvent?.({ type: "circuit-pause", pauseS: ex.circuitPauseS, failures: breaker.consecutiveFailures });
-        await new Promise((resolve) => setTimeout(resolve, ex.circuitPauseS * 1000));
+        await abortableSleep(ex.circuitPauseS * 1000, o.signal);
       }
     }
     const counts = manifest.counts();
@@ -289,6 +311,40 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   } finally {
     locks.release();
     process.off("exit", releaseOnExit);
+  }
+}
+
+/** Sleeps, or less when `signal` aborts (Ctrl-C must not wait out a pause). */
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done);
+  });
+}
+
+/** Every experiment's command template must fill before anything runs (typos fail at once). */
+export function validateTemplates(loaded: LoadedStudy): void {
+  for (const e of loaded.expansion.experiments) {
+    if (e.config.command) fillArgv(e.config.command.argv, e.config as unknown as Record<string, unknown>, `${loaded.file}: ${e.slug}`);
+  }
+}
+
+/** A new directory for the study; never one another lem started in the same second. */
+function newStudyDir(base: string, name: string): string {
+  mkdirSync(base, { recursive: true });
+  for (let i = 1; ; i++) {
+    const dir = join(base, i === 1 ? name : `${name}_${i}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
   }
 }
 
