@@ -60,6 +60,21 @@ describe("energy of a window", () => {
     expect(g.counterEnergyJ).toBeCloseTo(3000, 0);
   });
 
+  it("warns that energy is missing when the counter resets where no instant power can bridge it", () => {
+    const d = syntheticSeries({ powerW: () => 200, durationS: 7, intervalMs: 10 });
+    // A driver reload at 3 s drops the counter; this GPU reports no instant power at all.
+    for (let i = 0; i < d.count; i++) {
+      const s = Number(d.tNs[i]! - ns(0)) / 1e9;
+      if (s >= 3) d.energyMJ[i] = d.energyMJ[i]! - 600_000;
+      d.present[i] = d.present[i]! & ~1;
+    }
+    const e = energyOfWindow([d], { startNs: ns(1), endNs: ns(6), intervalNs: 1e7 });
+    expect(e.devices[0]!.counterUnaccountedDrops).toBe(1);
+    expect(e.warnings.find((w) => w.code === "counter-reset")?.message).toBe(
+      "GPU 0: the energy counter was reset 1 time(s) inside the window with no instant power to bridge it; the energy of those intervals is missing.",
+    );
+  });
+
   it("subtracts idle power times the duration for the adjusted energy, never below zero", () => {
     const d = syntheticSeries({ powerW: () => 300, durationS: 7, intervalMs: 10, counterStepMs: 100, uuid: "GPU-a" });
     const e = energyOfWindow([d], { startNs: ns(1), endNs: ns(6), intervalNs: 1e7, baseline: [{ uuid: "GPU-a", meanW: 80 }] });

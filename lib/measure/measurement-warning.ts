@@ -13,6 +13,7 @@ export interface MeasurementWarning {
     | "device-failed"
     | "residual-memory"
     | "protocol"
+    | "counter-reset"
     | "not-settled";
   message: string;
   /** NVML index of the GPU it concerns; absent when it concerns the whole measurement. */

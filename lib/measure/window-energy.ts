@@ -46,6 +46,8 @@ export interface DeviceWindowEnergy {
   /** (integral - counter) / counter. */
   integralVsCounter: number | null;
   counterSteps: number;
+  /** Counter resets inside the window whose energy could not be filled from instant power. */
+  counterUnaccountedDrops: number;
   /** Median time between counter updates over the whole timeline. */
   counterPeriodMs: number | null;
   baselinePowerW: number | null;
@@ -94,6 +96,8 @@ interface CounterEnergy {
   steps: number;
   /** How the edges were handled (see counterEnergy). */
   edges: "anchored" | "interpolated" | "unwrapped";
+  /** Counter drops (resets) whose interval had no instant power to stand in: energy missing. */
+  unaccountedDrops: number;
 }
 
 /**
@@ -128,6 +132,7 @@ function counterEnergy(counter: PiecewiseLinear, power: PiecewiseLinear, D: numb
   if (decreased) {
     let mj = 0;
     let filledJ = 0;
+    let unaccountedDrops = 0;
     for (let k = first + 1; k <= last; k++) {
       const a = Math.max(0, x[k - 1]!);
       const b = Math.min(D, x[k]!);
@@ -138,8 +143,9 @@ function counterEnergy(counter: PiecewiseLinear, power: PiecewiseLinear, D: numb
       if (d >= 0) mj += d * share;
       else if (v[k - 1]! < 2 ** 32 && wrapped <= 3000 * Math.max(dtS, 1e-3) * 1000) mj += wrapped * share;
       else if (power.spans(a, b)) filledJ += power.integral(a, b) * 1e-9;
+      else if (share > 0) unaccountedDrops++;
     }
-    return { energyJ: mj / 1000 + filledJ, steps, edges: "unwrapped" };
+    return { energyJ: mj / 1000 + filledJ, steps, edges: "unwrapped", unaccountedDrops };
   }
   // The update nearest before the edge, else the first one after it (a sampler started just
   // before the window has seen no update yet); the power integral bridges the distance.
@@ -160,9 +166,9 @@ function counterEnergy(counter: PiecewiseLinear, power: PiecewiseLinear, D: numb
   const startMJ = counterAtMJ(0);
   const endMJ = counterAtMJ(D);
   if (startMJ !== undefined && endMJ !== undefined) {
-    return { energyJ: (endMJ - startMJ) / 1000, steps, edges: "anchored" };
+    return { energyJ: (endMJ - startMJ) / 1000, steps, edges: "anchored", unaccountedDrops: 0 };
   }
-  return { energyJ: (counter.at(D) - counter.at(0)) / 1000, steps, edges: "interpolated" };
+  return { energyJ: (counter.at(D) - counter.at(0)) / 1000, steps, edges: "interpolated", unaccountedDrops: 0 };
 }
 
 function medianCounterPeriodMs(d: DeviceSeries): number | null {
@@ -296,6 +302,7 @@ function deviceEnergy(d: DeviceSeries, o: WindowEnergyOptions, durationNs: numbe
         ? (integralEnergyJ - counterEnergyJ) / counterEnergyJ
         : null,
     counterSteps,
+    counterUnaccountedDrops: counter?.unaccountedDrops ?? 0,
     counterPeriodMs: medianCounterPeriodMs(d),
     baselinePowerW: baselineW,
     adjustedEnergyJ: energyJ !== null && baselineW !== null ? Math.max(0, energyJ - baselineW * durationS) : null,
@@ -353,6 +360,13 @@ function warningsFor(e: DeviceWindowEnergy, durationS: number, o: WindowEnergyOp
       .map(([r, s]) => `${r} ${s.toFixed(2)} s`)
       .join(", ");
     w.push({ code: "throttling", device, message: `${gpu}: clocks were lowered during the window (${detail}); energy and speed reflect throttled clocks.` });
+  }
+  if (e.counterUnaccountedDrops > 0 && e.method === "counter") {
+    w.push({
+      code: "counter-reset",
+      device,
+      message: `${gpu}: the energy counter was reset ${e.counterUnaccountedDrops} time(s) inside the window with no instant power to bridge it; the energy of those intervals is missing.`,
+    });
   }
   if (o.persistenceMode?.[e.uuid] === false) {
     w.push({ code: "persistence-off", device, message: `${gpu}: persistence mode is off (first readings after the driver wakes can be odd); enable it with "nvidia-smi -pm 1".` });

@@ -56,11 +56,15 @@ bool powerUsageIsAverage(const NvmlApi& api, nvmlDevice_t dev, const std::string
 }  // namespace
 
 DeviceReader::DeviceReader(const NvmlApi& api, unsigned index) : api_(api), index_(index) {
-  nvmlReturn_t rc = api.deviceGetHandleByIndex(index, &dev_);
   char buf[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
-  if (rc == NVML_SUCCESS) rc = api.deviceGetUUID(dev_, buf, sizeof buf);
+  nvmlReturn_t rc = api.deviceGetHandleByIndex(index, &dev_);
   if (rc != NVML_SUCCESS) {
     probeFailure_ = {true, rc, "nvmlDeviceGetHandleByIndex_v2", monotonicNs()};
+    return;
+  }
+  rc = api.deviceGetUUID(dev_, buf, sizeof buf);
+  if (rc != NVML_SUCCESS) {
+    probeFailure_ = {true, rc, "nvmlDeviceGetUUID", monotonicNs()};
     return;
   }
   uuid_ = buf;
