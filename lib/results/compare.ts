@@ -3,6 +3,7 @@
  * with a 95 % percentile-bootstrap interval of that ratio (each side's runs resampled
  * independently, seeded), and the configurations found in only one of them.
  */
+import { metricOf } from "./summary-csv.js";
 import { quantileSorted } from "./bootstrap.js";
 import type { RunResult } from "./result-schema.js";
 import { DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES } from "./stats.js";
@@ -76,16 +77,7 @@ export interface StudyComparison {
 
 /** A run's value of a compared figure (null when unknown). */
 export function compareMetricOf(r: RunResult, metric: CompareMetric): number | null {
-  switch (metric) {
-    case "energyPerOutputTokenJ":
-      return r.perToken.energyPerOutputTokenJ;
-    case "energyPerRequestJ":
-      return r.perToken.energyPerRequestJ;
-    case "outputTokensPerS":
-      return r.throughput.outputTokensPerS;
-    case "energyJ":
-      return r.energy.totalJ;
-  }
+  return metricOf(r, metric);
 }
 
 const finite = (values: readonly (number | null | undefined)[]): number[] =>

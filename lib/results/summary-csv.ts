@@ -54,7 +54,8 @@ export interface SummarizeOptions {
   experiments?: ExperimentLabel[];
 }
 
-function metricOf(r: RunResult, key: SummaryMetric): number | null {
+/** A run's value of a summarised figure (null when unknown). */
+export function metricOf(r: RunResult, key: SummaryMetric): number | null {
   switch (key) {
     case "energyPerOutputTokenJ":
       return r.perToken.energyPerOutputTokenJ;
