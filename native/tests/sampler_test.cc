@@ -148,7 +148,7 @@ void throttleTimeMatchesEpisode() {
   s.stop();
   auto st = s.deviceStatus()[0];
   double sec = st.stats.throttleNs[5] * 1e-9;  // bit 0x20
-  CHECK(std::fabs(sec - 0.2) < 0.01);
+  CHECK(std::fabs(sec - 0.2) < 0.02);  // a few 1 ms intervals, plus a stall at an edge
   CHECK(st.stats.throttleMask == 0x20);
 }
 
