@@ -88,7 +88,9 @@ describe("baseline", () => {
     expect(first.source).toBe("measured");
     const second = await getBaseline({ durationS: 0.5, spotCheckS: 0.3, cacheDir });
     expect(second.source).toBe("cache");
-    expect(second.spotCheck!.worstDrift).toBeLessThan(0.01);
+    // Idle power is constant here; a 0.3 s spot check still carries the counter's timing
+    // uncertainty (half a 10 ms interval at each edge, up to ~3 %), well inside the 10 % limit.
+    expect(second.spotCheck!.worstDrift).toBeLessThan(0.05);
     expect(second.baseline.measuredAt).toBe(first.baseline.measuredAt);
     const third = await getBaseline({ durationS: 0.5, spotCheckS: 0.3, cacheDir, maxDrift: -1 });
     expect(third.source).toBe("remeasured-after-drift");
