@@ -12,6 +12,7 @@ import type { SamplerTiming } from "../gpu/power-sampler.js";
 import { activeSimulation, simulatedTruthEnergyJ } from "../gpu/provider.js";
 import { type Baseline } from "../measure/baseline.js";
 import { getBaseline, type BaselineOutcome } from "../measure/baseline-cache.js";
+import { deviceFailures, deviceFailureWarnings } from "../measure/device-failures.js";
 import { Recorder } from "../measure/recorder.js";
 import type { DeviceSeries } from "../measure/timeline.js";
 import { energyOfWindow, type WindowEnergy } from "../measure/window-energy.js";
@@ -113,22 +114,9 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
     persistenceMode: Object.fromEntries(facts.map((f) => [f.uuid, f.persistenceMode])),
     simulated,
   });
-  const failures = summary.devices
-    .filter((d) => d.failure)
-    .map((d) => ({
-      index: d.index,
-      nvmlName: d.failure!.nvmlName,
-      function: d.failure!.function,
-      atS: Number(d.failure!.tNs - window.startNs) / 1e9,
-    }));
+  const failures = deviceFailures(summary, window.startNs);
   for (const message of residualMemory.warnings) energy.warnings.push({ code: "residual-memory", message });
-  for (const f of failures) {
-    energy.warnings.push({
-      code: "device-failed",
-      device: f.index,
-      message: `GPU ${f.index} failed with ${f.nvmlName} (${f.function}) ${f.atS.toFixed(2)} s into the window and was no longer sampled; its energy is incomplete.`,
-    });
-  }
+  energy.warnings.push(...deviceFailureWarnings(failures));
   const measurement: CommandMeasurement = {
     schemaVersion: 1,
     lemVersion: version,

@@ -11,6 +11,7 @@ import type { ResolvedExperiment } from "../config/sweep.js";
 import type { Baseline } from "../measure/baseline.js";
 import type { MeasurementWarning } from "../measure/measurement-warning.js";
 import { fixedGap, waitForThermalSettling, type ThermalSettling } from "../measure/thermal-settling.js";
+import { deviceFailures, deviceFailureWarnings } from "../measure/device-failures.js";
 import { Recorder } from "../measure/recorder.js";
 import { energyOfWindow, type WindowEnergy } from "../measure/window-energy.js";
 import { computeDerived, energyFromWindow, type RunResult } from "../results/result-schema.js";
@@ -134,10 +135,6 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     recorder.stop();
   }
   const series = recorder.series();
-  const failures = recorder.sampler
-    .summary()
-    .devices.filter((d) => d.failure)
-    .map((d) => ({ index: d.index, nvmlName: d.failure!.nvmlName, function: d.failure!.function }));
   let marked = command.measure === "lifetime" ? undefined : markedWindow(child.events);
   if (marked && !windowWithinLifetime(marked, child)) {
     warnings.push({
@@ -205,13 +202,8 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     });
   }
   const counts = latencies(requests.inside);
-  for (const d of failures) {
-    warnings.push({
-      code: "device-failed",
-      device: d.index,
-      message: `GPU ${d.index} failed with ${d.nvmlName} (${d.function}) during the run and was no longer sampled; its energy is incomplete.`,
-    });
-  }
+  const failures = deviceFailures(recorder.sampler.summary(), window.startNs);
+  warnings.push(...deviceFailureWarnings(failures));
   const windowS = Number(window.endNs - window.startNs) / 1e9;
   const derived = computeDerived({
     energyJ: energy?.total.energyJ ?? null,
