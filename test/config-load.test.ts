@@ -108,7 +108,7 @@ describe("bad studies", () => {
 
   it("an unknown backend lists the known backends", async () => {
     const e = await configError(loadStudy(fixture("bad-unknown-backend.yaml")));
-    expect(e.message).toBe(`${fixture("bad-unknown-backend.yaml")}: base.backend: expected a known backend, one of "command", found "vllm" (a string)`);
+    expect(e.message).toBe(`${fixture("bad-unknown-backend.yaml")}: base.backend: expected a known backend, one of "command", "transformers", "llamacpp", "vllm", "sglang", "tgi", "llama-server", "trtllm", "openai", found "vllm-turbo" (a string)`);
   });
 
   it("a negative duration names the field and the bound", async () => {

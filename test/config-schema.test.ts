@@ -16,7 +16,7 @@ describe("experimentJsonSchema", () => {
   });
 
   it("lists the known backends and refuses unknown keys", () => {
-    expect(schema.properties.backend.enum).toEqual(["command"]);
+    expect(schema.properties.backend.enum).toEqual(["command", "transformers", "llamacpp", "vllm", "sglang", "tgi", "llama-server", "trtllm", "openai"]);
     expect(schema.additionalProperties).toBe(false);
   });
 
@@ -37,7 +37,7 @@ describe("studyJsonSchema", () => {
     expect(schema.properties.base.$ref).toBe("#/$defs/experiment");
     expect(schema.properties.experiments.items.$ref).toBe("#/$defs/experiment");
     expect(schema.$defs.experiment.required).toBeUndefined();
-    expect(schema.$defs.experiment.properties.backend.enum).toEqual(["command"]);
+    expect(schema.$defs.experiment.properties.backend.enum).toEqual(["command", "transformers", "llamacpp", "vllm", "sglang", "tgi", "llama-server", "trtllm", "openai"]);
   });
 
   it("describes a sweep entry as a non-empty list", () => {

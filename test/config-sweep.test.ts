@@ -114,8 +114,8 @@ describe("backend-prefixed keys", () => {
   });
 
   it("reject a backend lem does not know, listing the known ones", () => {
-    expect(() => expand({ sweep: { "vllm:params.max_num_seqs": [64] } })).toThrow(
-      'sweep["vllm:params.max_num_seqs"]: expected a known backend before ":", one of "command", found "vllm"',
+    expect(() => expand({ sweep: { "vllm-turbo:params.max_num_seqs": [64] } })).toThrow(
+      `sweep["vllm-turbo:params.max_num_seqs"]: expected a known backend before ":", one of "command", "transformers", "llamacpp", "vllm", "sglang", "tgi", "llama-server", "trtllm", "openai", found "vllm-turbo"`,
     );
   });
 
@@ -132,7 +132,7 @@ describe("explicit experiments", () => {
       experiments: [{ name: "long-outputs", generation: { maxOutputTokens: 1024 } }],
     });
     expect(x.experiments.map((e) => e.config.name)).toEqual(["bs1", "bs8", "long-outputs"]);
-    expect(x.experiments[2]!.config.generation).toEqual({ maxInputTokens: 512, maxOutputTokens: 1024 });
+    expect(x.experiments[2]!.config.generation).toMatchObject({ maxInputTokens: 512, maxOutputTokens: 1024, temperature: 0 });
     expect(x.experiments[2]!.config.model).toBe("sim/tiny-model");
   });
 

@@ -4,6 +4,7 @@
  *   {"event":"ready"}
  *   {"event":"window_start","t_ns":"<CLOCK_MONOTONIC ns>"}
  *   {"event":"request","input_tokens":N,"output_tokens":M,"ttft_ns":...,"latency_ns":...}
+ *   {"event":"batch","size":B,"input_tokens":N,"output_tokens":M,"ttft_ns":...,"latency_ns":...}
  *   {"event":"window_end","t_ns":"..."}
  *   {"event":"result", ...engine facts...}
  *   {"event":"error","message":"..."}
@@ -19,6 +20,16 @@ export const ChildEventSchema = z.discriminatedUnion("event", [
   z
     .object({
       event: z.literal("request"),
+      input_tokens: z.number().int().nonnegative().optional(),
+      output_tokens: z.number().int().nonnegative().optional(),
+      ttft_ns: z.number().nonnegative().optional(),
+      latency_ns: z.number().nonnegative().optional(),
+    })
+    .passthrough(),
+  z
+    .object({
+      event: z.literal("batch"),
+      size: z.number().int().positive(),
       input_tokens: z.number().int().nonnegative().optional(),
       output_tokens: z.number().int().nonnegative().optional(),
       ttft_ns: z.number().nonnegative().optional(),

@@ -1,8 +1,17 @@
 /** The configuration of experiments and studies: schemas, loading, sweep expansion, hashing. */
 export {
   BACKENDS,
+  SERVER_BACKENDS,
+  isServerBackend,
   CommandBackendSchema,
   DatasetSchema,
+  DockerSchema,
+  LlamaCppSchema,
+  ServerSchema,
+  SyntheticLengthSchema,
+  TransformersSchema,
+  WorkloadSchema,
+  type ServerBackendName,
   ExecutionSchema,
   ExperimentSchema,
   GenerationSchema,

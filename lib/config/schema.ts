@@ -4,9 +4,23 @@
  */
 import { z } from "zod";
 
-/** Backends lem can run. Only `command` exists so far; the engine backends come later. */
-export const BACKENDS = ["command"] as const;
+/**
+ * Backends lem can run.
+ * - command: any program (speaks the child protocol on fd 3, or is measured over its lifetime);
+ * - transformers: harness/python/lem_transformers.py, a Hugging Face transformers child;
+ * - llamacpp: harness/node/llama-cpp.mjs, llama.cpp in-process in a Node child (node-llama-cpp);
+ * - vllm, sglang, tgi, llama-server, trtllm: an OpenAI-compatible server lem starts from the
+ *   engine's own launch command, then drives with the workload;
+ * - openai: any OpenAI-compatible server, started from `server.argv` or attached at `server.url`.
+ */
+export const BACKENDS = ["command", "transformers", "llamacpp", "vllm", "sglang", "tgi", "llama-server", "trtllm", "openai"] as const;
 export type BackendName = (typeof BACKENDS)[number];
+/** The backends that are OpenAI-compatible servers driven by lem's workload generator. */
+export const SERVER_BACKENDS = ["vllm", "sglang", "tgi", "llama-server", "trtllm", "openai"] as const;
+export type ServerBackendName = (typeof SERVER_BACKENDS)[number];
+export function isServerBackend(b: BackendName): b is ServerBackendName {
+  return (SERVER_BACKENDS as readonly string[]).includes(b);
+}
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -21,21 +35,136 @@ export const CommandBackendSchema = z
   })
   .strict();
 
+/** Length distribution of the synthetic prompts, in (approximate) tokens. */
+export const SyntheticLengthSchema = z
+  .object({
+    distribution: z.enum(["fixed", "uniform", "normal", "lognormal"]).default("lognormal"),
+    meanTokens: z.number().int().positive().default(256),
+    /** Standard deviation (normal, lognormal) in tokens; ignored by fixed and uniform. */
+    stddevTokens: z.number().nonnegative().default(64),
+    /** Bounds (uniform draws between them; the others are clipped to them). */
+    minTokens: z.number().int().positive().default(16),
+    maxTokens: z.number().int().positive().default(1024),
+  })
+  .strict()
+  .refine((l) => l.minTokens <= l.maxTokens, { message: "minTokens must not exceed maxTokens", path: ["minTokens"] });
+
 export const DatasetSchema = z
   .object({
-    /** "synthetic" (generated, no download) or the path of a JSONL file. */
+    /** "synthetic" (generated deterministically, no download) or the path of a JSONL file. */
     source: z.string().min(1).default("synthetic"),
     prompts: z.number().int().positive().default(64),
+    /** file: as in the file; shuffled: seeded shuffle; grouped: records with the same `groupBy` value together. */
     order: z.enum(["file", "shuffled", "grouped"]).default("file"),
     seed: z.number().int().nonnegative().default(0),
     groupBy: z.string().optional(),
+    /** JSONL field holding the prompt; default the first of prompt, text, instruction, input, question. */
+    field: z.string().min(1).optional(),
+    synthetic: SyntheticLengthSchema.default(SyntheticLengthSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.order === "grouped" && !d.groupBy) {
+      ctx.addIssue({ code: "custom", path: ["groupBy"], message: 'order "grouped" needs groupBy (the field to group records by)' });
+    }
+  });
 
 export const GenerationSchema = z
   .object({
+    /** Prompts longer than this are truncated (exactly by engines with a tokenizer, approximately otherwise). */
     maxInputTokens: z.number().int().positive().default(512),
     maxOutputTokens: z.number().int().positive().default(128),
+    /** 0 = greedy decoding. */
+    temperature: z.number().nonnegative().default(0),
+    topP: z.number().gt(0).max(1).default(1),
+    /** Seed of sampled decoding, where the engine takes one. */
+    seed: z.number().int().nonnegative().default(0),
+    /** Generate maxOutputTokens whatever the model says (engines that support it: vLLM, SGLang, TGI, llama.cpp). */
+    ignoreEos: z.boolean().default(false),
+  })
+  .strict();
+
+/** How lem drives an OpenAI-compatible server (server backends). */
+export const WorkloadSchema = z
+  .object({
+    /** Requests in flight at most. */
+    concurrency: z.number().int().positive().default(8),
+    /** Mean request rate (requests/s) with Poisson arrivals, seeded from generation.seed; absent = as fast as concurrency allows. */
+    requestRate: z.number().positive().optional(),
+    /** OpenAI endpoint: /v1/completions or /v1/chat/completions. */
+    api: z.enum(["completions", "chat"]).default("completions"),
+    stream: z.boolean().default(true),
+    requestTimeoutS: z.number().positive().default(600),
+    /** Also account the steady-state window (ML.ENERGY benchmark): from the moment `concurrency` requests have their first token to the moment fewer than that remain in flight. */
+    steadyState: z.boolean().default(false),
+  })
+  .strict();
+
+const engineArg = z.union([z.string(), z.number(), z.boolean()]);
+
+/** An OpenAI-compatible server: started by lem (engine template or `argv`) or attached at `url`. */
+export const ServerSchema = z
+  .object({
+    /** Attach to a server already running here (lem neither starts nor stops it). */
+    url: z.url().optional(),
+    /** The launch command (backend "openai"); `{model}`, `{host}`, `{port}` and params are filled in. Engine backends have a template. */
+    argv: z.array(z.string().min(1)).min(1).optional(),
+    /** Engine flags, written `--key value` (true: `--key`; false: left out), e.g. {max-num-seqs: 64}. */
+    engineArgs: z.record(z.string(), engineArg).default({}),
+    /** Arguments appended verbatim to the launch command. */
+    extraArgs: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+    host: z.string().default("127.0.0.1"),
+    /** 0: lem picks a free port. */
+    port: z.number().int().min(0).max(65535).default(0),
+    /** Model name the server is asked for (default: the model). */
+    servedModelName: z.string().optional(),
+    /** Health path polled until ready (default per engine: /health, or /v1/models). */
+    healthPath: z.string().startsWith("/").optional(),
+    readyTimeoutS: z.number().positive().default(900),
+    /** Grace between SIGTERM and SIGKILL of the server's process group. */
+    shutdownGraceS: z.number().nonnegative().default(30),
+    /** Keep one server for consecutive runs of the same configuration (its load time is never measured either way). */
+    reuse: z.boolean().default(false),
+  })
+  .strict();
+
+export const TransformersSchema = z
+  .object({
+    /** The Python with torch and transformers; default $LEM_PYTHON, then python3 on PATH. */
+    python: z.string().min(1).optional(),
+    dtype: z.enum(["auto", "float16", "bfloat16", "float32"]).default("auto"),
+    deviceMap: z.string().default("auto"),
+    attnImplementation: z.enum(["eager", "sdpa", "flash_attention_2"]).optional(),
+    batchSize: z.number().int().positive().default(1),
+    trustRemoteCode: z.boolean().default(false),
+  })
+  .strict();
+
+export const LlamaCppSchema = z
+  .object({
+    /** Layers offloaded to the GPU: "auto", "max" or a number (0 = CPU only). */
+    gpuLayers: z.union([z.enum(["auto", "max"]), z.number().int().nonnegative()]).default("auto"),
+    contextSize: z.number().int().positive().default(4096),
+    /** Sequences decoded together (llama.cpp parallel sequences). */
+    batchSize: z.number().int().positive().default(1),
+    threads: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** Runs the backend's child (or server) inside a container image. */
+export const DockerSchema = z
+  .object({
+    image: z.string().min(1),
+    /** Pull policy before the study: missing (default), always, never. */
+    pull: z.enum(["missing", "always", "never"]).default("missing"),
+    /** A file of KEY=VALUE lines passed with --env-file (secrets stay out of argv and results). */
+    envFile: z.string().optional(),
+    /** Host paths mounted read-only at the same path (models, datasets). */
+    mounts: z.array(z.string().min(1)).default([]),
+    extraArgs: z.array(z.string()).default([]),
+    /** The docker executable. */
+    docker: z.string().default("docker"),
   })
   .strict();
 
@@ -76,10 +205,15 @@ export const ExperimentSchema = z
     model: z.string().min(1),
     backend: z.enum(BACKENDS),
     command: CommandBackendSchema.optional(),
+    server: ServerSchema.optional(),
+    workload: WorkloadSchema.default(WorkloadSchema.parse({})),
+    transformers: TransformersSchema.optional(),
+    llamacpp: LlamaCppSchema.optional(),
+    docker: DockerSchema.optional(),
     /** Free-form engine parameters (batch_size, precision, concurrency, ...), swept like any field. */
     params: z.record(z.string(), scalar).default({}),
-    dataset: DatasetSchema.default({ source: "synthetic", prompts: 64, order: "file", seed: 0 }),
-    generation: GenerationSchema.default({ maxInputTokens: 512, maxOutputTokens: 128 }),
+    dataset: DatasetSchema.default(DatasetSchema.parse({})),
+    generation: GenerationSchema.default(GenerationSchema.parse({})),
     measurement: MeasurementSchema.default(MeasurementSchema.parse({})),
     /** GPUs as CUDA_VISIBLE_DEVICES lists them; default lem's own. */
     devices: z.string().optional(),
@@ -88,6 +222,15 @@ export const ExperimentSchema = z
   .superRefine((e, ctx) => {
     if (e.backend === "command" && !e.command) {
       ctx.addIssue({ code: "custom", path: ["command"], message: 'the "command" backend needs command.argv' });
+    }
+    if (e.backend === "openai" && !e.server?.url && !e.server?.argv) {
+      ctx.addIssue({ code: "custom", path: ["server"], message: 'the "openai" backend needs server.url (attach) or server.argv (a launch command)' });
+    }
+    if (e.server?.url && e.server.argv) {
+      ctx.addIssue({ code: "custom", path: ["server", "url"], message: "give server.url (attach to a running server) or server.argv (lem starts it), not both" });
+    }
+    if (e.server?.url && e.docker) {
+      ctx.addIssue({ code: "custom", path: ["docker"], message: "an attached server (server.url) is not started by lem, so it cannot run in lem's container; remove docker or server.url" });
     }
   });
 
