@@ -45,6 +45,16 @@ export function killActiveChildrenSync(): void {
   activeGroups.clear();
 }
 
+/** Adds a process group lem started elsewhere (a server) to those killed on lem's exit. */
+export function trackGroup(pid: number): void {
+  activeGroups.add(pid);
+}
+
+/** Removes a group from those killed on lem's exit (it has ended, or was stopped). */
+export function untrackGroup(pid: number): void {
+  activeGroups.delete(pid);
+}
+
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);

@@ -7,16 +7,22 @@ import { runDevices } from "./devices.js";
 import { runEnv } from "./env.js";
 import { runPreflightCommand } from "./preflight.js";
 import { runResults } from "./results.js";
+import { runReport } from "./report.js";
 import { runRun } from "./run.js";
 import { runSchema } from "./schema.js";
 import { runMeasure } from "./measure.js";
+import { runInit } from "./init.js";
+import { runMonitor } from "./monitor.js";
 import { reportError, UsageError } from "./output.js";
 
 const commands: Record<string, { run: (args: string[]) => number | Promise<number>; summary: string }> = {
+  init: { run: runInit, summary: "write a starter study for this machine" },
   run: { run: runRun, summary: "run a study (a sweep of configurations, several cycles each)" },
   results: { run: runResults, summary: "list, show, compare and export study results" },
+  report: { run: runReport, summary: "write the study's HTML report (self-contained, charts, timelines)" },
   devices: { run: runDevices, summary: "list the GPUs and their facts" },
   measure: { run: runMeasure, summary: "run a command and report the GPU energy it used" },
+  monitor: { run: runMonitor, summary: "live view of every GPU: power, energy, temperature, clocks, memory, throttling" },
   baseline: { run: runBaseline, summary: "measure the idle power of each GPU" },
   preflight: { run: runPreflightCommand, summary: "run the pre-flight checks and show every problem at once" },
   schema: { run: runSchema, summary: "print the JSON Schema of study or experiment files (for editors)" },

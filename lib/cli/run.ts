@@ -4,8 +4,9 @@ import { loadStudy } from "../config/load.js";
 import { activeSimulation } from "../gpu/provider.js";
 import { resolve } from "node:path";
 import { estimateDuration, runTimeHistory } from "../study/estimate.js";
-import { planOf, runStudy, validateTemplates, type StudyEvent } from "../study/runner.js";
+import { planOf, runStudy, validateTemplates } from "../study/runner.js";
 import { simulationBanner, toJson, UsageError } from "./output.js";
+import { createProgress, wantsLiveProgress } from "./progress/create-progress.js";
 import { formatTable } from "./table.js";
 
 export const runHelp = `Usage: lem run STUDY.yaml [options]
@@ -18,13 +19,19 @@ child.log), manifest.json (every run's status), study.json and summary.csv (stat
 configuration). Ctrl-C stops the current run's process group, marks it interrupted and
 exits with 130; "lem run --resume DIR" continues without repeating completed runs.
 
+Progress goes to standard error. On a terminal, a live region at the bottom shows the runs
+done, the run in progress, the time left and the GPUs' power and temperature now, under one
+line per finished run; elsewhere (a pipe, a file, CI, TERM=dumb) or with --quiet, only the
+plain lines, without colour or escape codes. NO_COLOR or FORCE_COLOR=0 turn colour off.
+
 Options:
   --dry-run          print the plan, the estimated duration and any invalid points; run nothing
   --resume DIR       continue the study in DIR (refused if its study file changed since)
   --output DIR       results directory (default: the study's output.dir, relative to the study file)
   --fail-fast        stop at the first failed run
   --skip-preflight   run without pre-flight checks (recorded in every result)
-  --json             one JSON event per line instead of text
+  --json             one JSON event per line on stdout instead of text
+  --quiet            no live progress display: plain lines only, as when not on a terminal
   --simulate [SCENARIO]  use the simulated GPU
   -h, --help         show this help
 
@@ -33,36 +40,6 @@ Examples:
   LEM_SIMULATE=default lem run examples/study-command.yaml
   lem run --resume results/my-study_20261123-101500
 `;
-
-function printEvent(e: StudyEvent): void {
-  switch (e.type) {
-    case "study-start":
-      process.stderr.write(`lem: study in ${e.dir}: ${e.pending} of ${e.runs} runs to go\n`);
-      break;
-    case "run-start":
-      process.stderr.write(`[${e.position + 1}/${e.total}] ${e.slug} (cycle ${e.cycle + 1}) ...\n`);
-      break;
-    case "run-end": {
-      const energy = e.energyJ === null ? "energy n/a" : `${e.energyJ.toFixed(2)} J`;
-      const perToken = e.energyPerOutputTokenJ === null ? "" : `, ${(e.energyPerOutputTokenJ * 1000).toFixed(3)} mJ/output token`;
-      process.stderr.write(
-        `[${e.position + 1}/${e.total}] ${e.slug} (cycle ${e.cycle + 1}) ${e.status}: ${energy}${perToken} over ${e.windowS.toFixed(2)} s${e.error ? ` — ${e.error}` : ""}\n`,
-      );
-      break;
-    }
-    case "circuit-pause":
-      process.stderr.write(`lem: ${e.failures} runs failed in a row; pausing ${e.pauseS} s, then one trial run\n`);
-      break;
-    case "study-end":
-      process.stderr.write(
-        `lem: study ${e.status}: ${Object.entries(e.counts)
-          .filter(([, n]) => n > 0)
-          .map(([s, n]) => `${n} ${s}`)
-          .join(", ")}; results in ${e.dir}\n`,
-      );
-      break;
-  }
-}
 
 function formatDuration(s: number): string {
   if (s < 120) return `${s.toFixed(0)} s`;
@@ -113,6 +90,7 @@ export async function runRun(args: string[]): Promise<number> {
       "fail-fast": { type: "boolean" },
       "skip-preflight": { type: "boolean" },
       json: { type: "boolean" },
+      quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -129,16 +107,24 @@ export async function runRun(args: string[]): Promise<number> {
     if (!file) throw new UsageError("--dry-run needs a study file");
     return dryRun(file, values.json ?? false, values.output);
   }
+  const startedAtMs = Date.now();
+  const json = values.json ?? false;
+  const quiet = values.quiet ?? false;
   const sim = activeSimulation();
   if (sim) process.stderr.write(`${simulationBanner(sim.name)}\n`);
+  const initialEstimateS = file && wantsLiveProgress({ json, quiet }) ? await studyEstimateS(file, values.output) : null;
+  const progress = createProgress({ json, quiet, startedAtMs, initialEstimateS });
   const controller = new AbortController();
   let interrupts = 0;
   const onInterrupt = () => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write("\nlem: stopping the current run (Ctrl-C again to leave at once)...\n");
+      progress.note("lem: stopping the current run (Ctrl-C again to leave at once)...");
       controller.abort();
-    } else process.exit(130);
+    } else {
+      progress.close();
+      process.exit(130);
+    }
   };
   process.on("SIGINT", onInterrupt);
   process.on("SIGTERM", onInterrupt);
@@ -150,12 +136,28 @@ export async function runRun(args: string[]): Promise<number> {
       failFast: values["fail-fast"] ?? false,
       skipPreflight: values["skip-preflight"] ?? false,
       signal: controller.signal,
-      onEvent: values.json ? (e) => process.stdout.write(`${toJson(e).replace(/\n\s*/g, " ")}\n`) : printEvent,
+      onEvent: (e) => progress.onEvent(e),
     });
     if (outcome.status === "interrupted") return 130;
     return outcome.status === "completed" ? 0 : 1;
   } finally {
+    progress.close();
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onInterrupt);
+  }
+}
+
+/**
+ * The whole study's expected seconds from earlier runs of its configurations, or null when
+ * some have none (or the study does not load: runStudy then reports why).
+ */
+async function studyEstimateS(file: string, outputDir: string | undefined): Promise<number | null> {
+  try {
+    const loaded = await loadStudy(file);
+    const history = runTimeHistory(resolve(outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir)));
+    const estimate = estimateDuration(planOf(loaded), loaded.expansion.experiments, history);
+    return estimate.runsWithoutHistory === 0 ? estimate.knownS : null;
+  } catch {
+    return null;
   }
 }

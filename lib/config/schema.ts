@@ -124,8 +124,6 @@ export const ServerSchema = z
     readyTimeoutS: z.number().positive().default(900),
     /** Grace between SIGTERM and SIGKILL of the server's process group. */
     shutdownGraceS: z.number().nonnegative().default(30),
-    /** Keep one server for consecutive runs of the same configuration (its load time is never measured either way). */
-    reuse: z.boolean().default(false),
   })
   .strict();
 

@@ -24,6 +24,8 @@ export interface BaselineRequest {
   maxDrift?: number;
   /** Where the cache lives; default $LEM_CACHE_DIR or ~/.cache/lem. */
   cacheDir?: string;
+  /** What else the idle state depends on, e.g. "docker:IMAGE" when measured beside an idle container; part of the cache key. */
+  context?: string;
 }
 
 export interface BaselineOutcome {
@@ -41,10 +43,11 @@ export function defaultCacheDir(): string {
 }
 
 /** Machine + GPU UUIDs + driver (+ the scenario when simulated): what a baseline is valid for. */
-export function baselineKey(devices?: number[]): string {
+export function baselineKey(devices?: number[], context = ""): string {
   const facts = listDevices().filter((d) => !devices || devices.includes(d.index));
   const sim = activeSimulation();
   const parts = [hostname(), nvmlStatus().driverVersion ?? "", sim ? `sim:${sim.source}` : "", ...facts.map((d) => d.uuid)];
+  if (context) parts.push(`context:${context}`);
   return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 16);
 }
 
@@ -71,7 +74,7 @@ export async function getBaseline(request: BaselineRequest = {}): Promise<Baseli
 
   const dir = request.cacheDir ?? defaultCacheDir();
   const file = join(dir, "baselines.json");
-  const key = baselineKey(request.devices);
+  const key = baselineKey(request.devices, request.context);
   const cache = readCache(file);
   const cached = cache.entries[key];
   const store = (baseline: Baseline) => {

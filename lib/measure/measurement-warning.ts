@@ -14,7 +14,10 @@ export interface MeasurementWarning {
     | "residual-memory"
     | "protocol"
     | "counter-reset"
-    | "not-settled";
+    | "not-settled"
+    | "request-errors"
+    | "dataset-truncated"
+    | "memory-not-released";
   message: string;
   /** NVML index of the GPU it concerns; absent when it concerns the whole measurement. */
   device?: number;

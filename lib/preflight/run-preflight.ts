@@ -2,6 +2,7 @@
  * Pre-flight: every check runs, then all failures are raised together as one PreflightError,
  * so a user fixes everything in one go instead of one problem per attempt. Warnings never block.
  */
+import { checkDockerAll } from "../backends/docker/docker-checks.js";
 import { checkCommand, checkPython } from "./check-backend.js";
 import { checkGpuLocks } from "./check-gpu-locks.js";
 import { checkGpus } from "./check-gpus.js";
@@ -34,10 +35,12 @@ export async function runPreflight(request: PreflightRequest = {}): Promise<Pref
     const backend: CheckOutcome[] = await Promise.all([
       request.command ? checkCommand(request.command, timeoutMs) : undefined,
       request.python ? checkPython(request.python, timeoutMs) : undefined,
+      ...(request.checks ?? []).map((check) => check()),
     ]).then((list) => list.filter((o): o is CheckOutcome => o !== undefined));
     if (backend.length > 0) {
       outcomes.push(["backend", { failures: backend.flatMap((o) => o.failures), warnings: backend.flatMap((o) => o.warnings) }]);
     }
+    if (request.docker && request.docker.length > 0) outcomes.push(["docker", await checkDockerAll(request.docker, timeoutMs)]);
     if (request.model !== undefined) outcomes.push(["model", checkModel(request.model)]);
     if (request.outputDir !== undefined) {
       outcomes.push(["output-dir", await checkOutputDir(request.outputDir, request.minFreeDiskMiB ?? 1024)]);

@@ -2,7 +2,7 @@
 
 /** One problem (a failure) or caution (a warning) that pre-flight found. */
 export interface PreflightIssue {
-  /** Stable id of the check: "nvml", "gpus", "backend", "model", "output-dir", "gpu-lock", or a warning id. */
+  /** Stable id of the check: "nvml", "gpus", "backend", "docker", "model", "output-dir", "gpu-lock", or a warning id. */
   check: string;
   /** What is wrong, and where. */
   message: string;
@@ -40,6 +40,10 @@ export interface PreflightRequest {
   };
   /** A Python interpreter and the modules the engine needs (each import-probed). */
   python?: { interpreter: string; modules?: string[] };
+  /** Container images the backends run in: docker CLI, daemon, NVIDIA toolkit, image (pulled per policy), env file. */
+  docker?: { docker: string; image: string; pull: "missing" | "always" | "never"; envFile?: string }[];
+  /** Checks only a backend knows (a node-llama-cpp install, an attached server answering), run with the rest. */
+  checks?: (() => Promise<CheckOutcome>)[];
   /** A local path, or a Hugging Face hub id looked up in the local cache only. */
   model?: string;
   outputDir?: string;

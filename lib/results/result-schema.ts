@@ -52,8 +52,8 @@ export const TimingsSchema = z.object({
 });
 
 export const WindowSchema = z.object({
-  /** "protocol": opened and closed by the backend's events; "lifetime": the whole child process. */
-  source: z.enum(["protocol", "lifetime"]),
+  /** "protocol": opened and closed by the backend's events; "workload": lem's requests to a server, first sent to last finished; "lifetime": the whole child process. */
+  source: z.enum(["protocol", "workload", "lifetime"]),
   startNs: nanoseconds,
   endNs: nanoseconds,
 });
@@ -137,6 +137,30 @@ export const ResultWarningSchema = z.object({
   device: z.number().int().optional(),
 });
 
+export const EngineSchema = z.object({
+  name: z.string(),
+  version: z.string().nullable(),
+  /** The engine's effective settings as it reported them. */
+  settings: z.record(z.string(), z.unknown()),
+});
+
+/** The ML.ENERGY steady-state window: while `concurrency` requests were decoding together. */
+export const SteadyStateSchema = z.union([
+  z.object({ unavailable: z.string() }),
+  z.object({
+    startNs: nanoseconds,
+    endNs: nanoseconds,
+    windowS: num.nonnegative(),
+    energyJ: nullableNumber,
+    adjustedEnergyJ: nullableNumber,
+    method: z.array(z.enum(["counter", "integral", "none"])),
+    outputTokens: count,
+    requests: count,
+    energyPerOutputTokenJ: nullableNumber,
+    outputTokensPerS: nullableNumber,
+  }),
+]);
+
 export const RunResultSchema = z.object({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
   identity: IdentitySchema,
@@ -164,6 +188,15 @@ export const RunResultSchema = z.object({
       .nullable(),
   }),
   warnings: z.array(ResultWarningSchema),
+  /** The engine that served the run and its settings (from its endpoints or its result event). */
+  engine: EngineSchema.nullable().optional(),
+  /** Requests that failed inside the window, grouped by message. */
+  requestOutcomes: z.object({ failed: count, errors: z.array(z.object({ message: z.string(), count: count })) }).optional(),
+  steadyState: SteadyStateSchema.optional(),
+  /** Which prompts were used: synthetic (with its seed) or a file (with its SHA-256). */
+  dataset: z.record(z.string(), z.unknown()).optional(),
+  /** Backend facts: the server's URL and launch command, time to ready, the container image digest, ... */
+  backendDetails: z.record(z.string(), z.unknown()).optional(),
   preflight: z.object({ skipped: z.boolean(), warnings: z.array(z.string()) }),
   baseline: BaselineSchema.nullable(),
   environment: z.record(z.string(), z.unknown()).nullable(),

@@ -3,9 +3,12 @@
  * the energy of its window, and the result files. Composes gpu, measure, backends, results.
  */
 import { join } from "node:path";
-import { fillArgv } from "../backends/command-template.js";
-import { runChild, processStartTicks, type ChildOutcome } from "../backends/child-process.js";
-import { markedWindow, requestsInWindow, windowWithinLifetime, type ChildEvent } from "../backends/protocol.js";
+import type { BackendOutcome } from "../backends/backend-outcome.js";
+import { processStartTicks } from "../backends/child-process.js";
+import type { Prompt } from "../datasets/prompt.js";
+import { runBackend } from "./backend-for-run.js";
+import { steadyStateResult } from "./steady-state-result.js";
+import { writeRequestsJsonl } from "../results/requests-jsonl.js";
 import { checkResidualMemory } from "../gpu/residual-memory.js";
 import type { ResolvedExperiment } from "../config/sweep.js";
 import type { Baseline } from "../measure/baseline.js";
@@ -36,6 +39,12 @@ export interface RunContext {
   silenceTimeoutS: number;
   signal: AbortSignal;
   onSpawn: (pid: number, startTicks: string | null) => void;
+  /** NVML UUIDs of `devices`, in the same order. */
+  gpuUuids: string[];
+  /** The study file's directory: relative paths in the configuration start there. */
+  baseDir: string;
+  /** The experiment's prompts, already loaded (and written to `file` for child harnesses). */
+  dataset: { prompts: Prompt[]; file: string; truncated: number; source: Record<string, unknown> };
 }
 
 export interface RunOutcome {
@@ -44,39 +53,6 @@ export interface RunOutcome {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function latencies(events: ChildEvent[]) {
-  const ttft: number[] = [];
-  const interToken: number[] = [];
-  const request: number[] = [];
-  let input = 0;
-  let output = 0;
-  let requests = 0;
-  let sawInput = false;
-  let sawOutput = false;
-  for (const e of events) {
-    if (e.event !== "request") continue;
-    requests++;
-    if (e.input_tokens !== undefined) {
-      input += e.input_tokens;
-      sawInput = true;
-    }
-    if (e.output_tokens !== undefined) {
-      output += e.output_tokens;
-      sawOutput = true;
-    }
-    if (e.ttft_ns !== undefined) ttft.push(e.ttft_ns);
-    if (e.latency_ns !== undefined) request.push(e.latency_ns);
-    const it = (e as { inter_token_ns?: unknown }).inter_token_ns;
-    if (typeof it === "number") interToken.push(it);
-  }
-  return {
-    inputTokens: sawInput ? input : null,
-    outputTokens: sawOutput ? output : null,
-    requests: requests > 0 ? requests : null,
-    latenciesNs: { ttft, interToken, request },
-  };
-}
 
 export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
   const cfg = ctx.experiment.config;
@@ -108,23 +84,18 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     warnings.push({ code: "not-settled", message: `thermal settling gave up: ${settling.reason ?? "not back to baseline"}` });
   }
 
-  const command = cfg.command!;
-  const argv = fillArgv(command.argv, cfg as unknown as Record<string, unknown>, ctx.experiment.slug);
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  Object.assign(env, command.env);
-  if (cfg.devices !== undefined) env.CUDA_VISIBLE_DEVICES = cfg.devices;
-  // The backend runs this many warm-up requests before it opens its window.
-  env.LEM_WARMUP_REQUESTS = String(m.warmupRequests);
-
   const recorder = new Recorder({ devices: ctx.devices, intervalMs: m.intervalMs });
-  let child: ChildOutcome;
+  let backend: BackendOutcome;
   try {
-    child = await runChild({
-      argv,
-      env,
-      ...(command.cwd ? { cwd: command.cwd } : {}),
-      logFile: join(ctx.runDir, "child.log"),
+    backend = await runBackend({
+      config: cfg,
+      slug: ctx.experiment.slug,
+      runDir: ctx.runDir,
+      runName: `${ctx.studyName}-${ctx.position + 1}-${ctx.experiment.hash.slice(0, 8)}`,
+      prompts: ctx.dataset.prompts,
+      promptsFile: ctx.dataset.file,
+      gpuUuids: ctx.gpuUuids,
+      baseDir: ctx.baseDir,
       runTimeoutMs: ctx.runTimeoutS * 1000,
       silenceTimeoutMs: ctx.silenceTimeoutS * 1000,
       signal: ctx.signal,
@@ -135,73 +106,32 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     recorder.stop();
   }
   const series = recorder.series();
-  let marked = command.measure === "lifetime" ? undefined : markedWindow(child.events);
-  if (marked && !windowWithinLifetime(marked, child)) {
-    warnings.push({
-      code: "protocol",
-      message:
-        `the window the child marked (${marked.startNs}..${marked.endNs} ns) lies outside its own lifetime ` +
-        `(${child.startedNs}..${child.endedNs} ns): its marks are not CLOCK_MONOTONIC ns (use time.monotonic_ns() or ` +
-        `process.hrtime.bigint()); the whole lifetime was measured instead.`,
-    });
-    marked = undefined;
-  }
-  const window = marked
-    ? { source: "protocol" as const, ...marked }
-    : { source: "lifetime" as const, startNs: child.startedNs, endNs: child.endedNs };
-
-  let status: RunResult["status"] = "completed";
-  let failure: RunResult["failure"] | undefined;
-  const errorEvent = child.events.find((e) => e.event === "error") as { message?: string } | undefined;
-  if (child.stopReason === "aborted") {
-    status = "interrupted";
-    failure = { message: "interrupted: the study was stopped during this run" };
-  } else if (child.spawnError) {
-    status = "failed";
-    failure = { message: `the command could not be started: ${child.spawnError}` };
-  } else if (child.stopReason === "timeout") {
-    status = "failed";
-    failure = { message: `the run exceeded its time limit of ${ctx.runTimeoutS} s and was stopped` };
-  } else if (child.stopReason === "silence") {
-    status = "failed";
-    failure = { message: `the child was silent for more than ${ctx.silenceTimeoutS} s and was stopped` };
-  } else if (child.exitCode !== 0) {
-    status = "failed";
-    failure = {
-      message: `the child ${child.signal ? `was ended by ${child.signal}` : `exited with code ${child.exitCode}`}${errorEvent?.message ? `: ${errorEvent.message}` : ""} (see child.log)`,
-      ...(child.exitCode !== null ? { exitCode: child.exitCode } : {}),
-      ...(child.signal ? { signal: child.signal } : {}),
-    };
-  } else if (command.measure === "window" && !marked) {
-    status = "failed";
-    failure = { message: "the child marked no measurement window on fd 3 (command.measure is \"window\")" };
+  const window = backend.window ?? { source: "lifetime" as const, startNs: backend.startedNs, endNs: backend.endedNs };
+  let status: RunResult["status"] = backend.status;
+  let failure: RunResult["failure"] | undefined = backend.failure;
+  warnings.push(...backend.warnings);
+  if (ctx.dataset.truncated > 0) {
+    warnings.push({ code: "dataset-truncated", message: `${ctx.dataset.truncated} prompt(s) were longer than generation.maxInputTokens and were truncated` });
   }
 
-  let energy: WindowEnergy | null = null;
-  if (window.endNs > window.startNs) {
-    energy = energyOfWindow(series, {
-      startNs: window.startNs,
-      endNs: window.endNs,
+  const baselinePower = ctx.baseline
+    ? ctx.baseline.devices.flatMap((d) => (d.meanW === null ? [] : [{ uuid: d.uuid, meanW: d.meanW }]))
+    : undefined;
+  const accountWindow = (startNs: bigint, endNs: bigint) =>
+    energyOfWindow(series, {
+      startNs,
+      endNs,
       intervalNs: m.intervalMs * 1e6,
-      ...(ctx.baseline
-        ? { baseline: ctx.baseline.devices.flatMap((d) => (d.meanW === null ? [] : [{ uuid: d.uuid, meanW: d.meanW }])) }
-        : {}),
+      ...(baselinePower ? { baseline: baselinePower } : {}),
       persistenceMode: ctx.persistenceMode,
       simulated: ctx.simulated,
     });
+  let energy: WindowEnergy | null = null;
+  if (window.endNs > window.startNs) {
+    energy = accountWindow(window.startNs, window.endNs);
     warnings.push(...energy.warnings);
   }
-  for (const p of child.protocolProblems) {
-    warnings.push({ code: "protocol", message: `fd 3 line ${p.line} ignored: ${p.problem}` });
-  }
-  const requests = requestsInWindow(child.events, marked !== undefined);
-  if (requests.outside > 0) {
-    warnings.push({
-      code: "protocol",
-      message: `${requests.outside} request(s) reported outside the measurement window were not counted (their energy is not in the window either).`,
-    });
-  }
-  const counts = latencies(requests.inside);
+  const counts = backend.requests;
   const failures = deviceFailures(recorder.sampler.summary(), window.startNs);
   warnings.push(...deviceFailureWarnings(failures));
   const windowS = Number(window.endNs - window.startNs) / 1e9;
@@ -214,6 +144,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     requests: counts.requests,
     latenciesNs: counts.latenciesNs,
   });
+  const steadyState = steadyStateResult(backend, accountWindow);
   if (status === "completed" && (energy === null || energy.total.energyJ === null)) {
     status = "failed";
     failure = {
@@ -223,8 +154,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
           : "no GPU samples cover the measurement window; the run's energy is unknown",
     };
   }
-  const resultEvent = child.events.find((e) => e.event === "result") as Record<string, unknown> | undefined;
-  const engineVersion = typeof resultEvent?.engine_version === "string" ? resultEvent.engine_version : null;
+  const engineVersion = backend.engine?.version ?? null;
   const endedAt = new Date();
 
   const result: RunResult = {
@@ -265,12 +195,18 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
         : null,
     },
     warnings,
+    engine: backend.engine,
+    requestOutcomes: { failed: counts.failed, errors: counts.errors },
+    ...(steadyState ? { steadyState } : {}),
+    dataset: ctx.dataset.source,
+    backendDetails: backend.details,
     preflight: ctx.preflight,
     baseline: ctx.baseline,
     environment: ctx.environment,
   };
   // The timeseries first: a result.json that exists always has its samples beside it.
   await writeTimeseriesParquet(join(ctx.runDir, "timeseries.parquet"), series, window);
+  if (backend.records) writeRequestsJsonl(join(ctx.runDir, "requests.jsonl"), backend.records, window.startNs);
   writeRunResult(ctx.runDir, result);
   return { result, resultPath: join(ctx.runDir, "result.json") };
 }

@@ -4,7 +4,7 @@
  * updating the manifest after each change, and writes the study's statistics at the end.
  */
 import { mkdirSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { loadStudy, type LoadedStudy } from "../config/load.js";
 import { LemError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
@@ -26,6 +26,11 @@ import { executeRun } from "./run-one.js";
 import { killActiveChildrenSync, processStartTicks } from "../backends/child-process.js";
 import { fillArgv } from "../backends/command-template.js";
 import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
+import { isServerBackend } from "../config/schema.js";
+import { launchArgvOf } from "../backends/server-backend.js";
+import { backendPreflight } from "./backend-preflight.js";
+import { loadDataset, writePromptsJsonl } from "../datasets/index.js";
+import type { Prompt } from "../datasets/prompt.js";
 
 export class StudyChangedError extends LemError {
   constructor(dir: string, differences: string[]) {
@@ -39,8 +44,8 @@ export class StudyChangedError extends LemError {
 }
 
 export type StudyEvent =
-  | { type: "study-start"; dir: string; runs: number; pending: number; simulated: boolean }
-  | { type: "run-start"; position: number; total: number; slug: string; cycle: number }
+  | { type: "study-start"; dir: string; runs: number; pending: number; simulated: boolean; devices: number[] }
+  | { type: "run-start"; position: number; total: number; slug: string; cycle: number; devices: number[] }
   | {
       type: "run-end";
       position: number;
@@ -51,6 +56,7 @@ export type StudyEvent =
       energyJ: number | null;
       energyPerOutputTokenJ: number | null;
       windowS: number;
+      outputTokensPerS: number | null;
       error?: string;
     }
   | { type: "circuit-pause"; pauseS: number; failures: number }
@@ -134,6 +140,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   let loaded: LoadedStudy;
   let manifest: Manifest;
   let dir: string;
+  let datasets: LoadedDataset[];
   if (o.resumeDir) {
     dir = resolve(o.resumeDir);
     manifest = Manifest.load(dir);
@@ -144,11 +151,13 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     });
     if (diffs.length) throw new StudyChangedError(dir, diffs);
     validateTemplates(loaded);
+    datasets = loadDatasets(loaded);
     recoverAbandonedRuns(manifest);
   } else {
     if (!o.studyFile) throw new LemError("LEM_USAGE", "runStudy needs a study file or a directory to resume");
     loaded = await loadStudy(o.studyFile);
     validateTemplates(loaded);
+    datasets = loadDatasets(loaded);
     const base = resolve(o.outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir));
     dir = newStudyDir(base, `${loaded.study.name}_${timestamp()}`);
     manifest = new Manifest(dir, newManifest(loaded, planOf(loaded)));
@@ -159,6 +168,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     );
   }
   const experiments = loaded.expansion.experiments;
+  const promptFiles = writePromptFiles(dir, experiments, datasets);
   const ex = loaded.study.execution;
   const first = experiments[0]!.config;
 
@@ -167,13 +177,18 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   const gpusOf = new Map<string, number[]>();
   const preflightWarnings: string[] = [];
   let preflightSkipped = false;
-  for (const e of experiments) {
+  const baseDir = dirname(resolve(loaded.file));
+  const preflightKeyOf = new Map<number, string>();
+  for (const [i, e] of experiments.entries()) {
     const spec = e.config.devices;
-    const key = `${spec ?? "\u0000default"}\u0000${e.config.command!.argv[0]}`;
+    const needs = backendPreflight(e.config, baseDir, `${loaded.file}: ${e.slug}`);
+    const key = `${spec ?? "\u0000default"}\u0000${needs.key}`;
+    preflightKeyOf.set(i, key);
     if (gpusOf.has(key)) continue;
     const report = await runPreflight({
       ...(spec !== undefined ? { cudaVisibleDevices: spec } : {}),
-      command: { executable: e.config.command!.argv[0]! },
+      ...needs.request,
+      checks: needs.checks,
       outputDir: dir,
       skip: o.skipPreflight ?? false,
     });
@@ -184,8 +199,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
       : report.gpus.map((g) => g.nvmlIndex);
     gpusOf.set(key, [...new Set(gpus)].sort((a, b) => a - b));
   }
-  const devicesFor = (e: (typeof experiments)[number]) =>
-    gpusOf.get(`${e.config.devices ?? "\u0000default"}\u0000${e.config.command!.argv[0]}`)!;
+  const devicesFor = (e: (typeof experiments)[number]) => gpusOf.get(preflightKeyOf.get(experiments.indexOf(e))!)!;
   const devices = [...new Set([...gpusOf.values()].flat())].sort((a, b) => a - b);
   const uuids = devices.map((d) => facts.find((f) => f.index === d)!.uuid);
   const locks: GpuLockSet = await acquireGpuLocks(uuids, { study: `${loaded.study.name} (${dir})` });
@@ -215,7 +229,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
 
     const total = manifest.data.runs.length;
     const todo = manifest.data.runs.filter((r) => r.status !== "completed" && r.status !== "skipped");
-    o.onEvent?.({ type: "study-start", dir, runs: total, pending: todo.length, simulated });
+    o.onEvent?.({ type: "study-start", dir, runs: total, pending: todo.length, simulated, devices });
     const breaker = new CircuitBreaker(ex.maxConsecutiveFailures);
     const startedAt = Date.now();
     let status: StudyStatus = "completed";
@@ -233,7 +247,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
       const runDir = join(dir, runDirName(r.position, r.cycle, experiment.slug, experiment.hash));
       mkdirSync(runDir, { recursive: true });
       manifest.update(r.position, { status: "running", attempts: r.attempts + 1, startedAt: new Date().toISOString(), endedAt: null, error: null });
-      o.onEvent?.({ type: "run-start", position: r.position, total, slug: experiment.slug, cycle: r.cycle });
+      o.onEvent?.({ type: "run-start", position: r.position, total, slug: experiment.slug, cycle: r.cycle, devices: devicesFor(experiment) });
       let outcome;
       try {
         outcome = await executeRun({
@@ -253,12 +267,15 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
           silenceTimeoutS: ex.silenceTimeoutS,
           signal: o.signal ?? new AbortController().signal,
           onSpawn: (pid, startTicks) => manifest.update(r.position, { child: { pid, startTicks } }),
+          gpuUuids: devicesFor(experiment).map((d) => facts.find((f) => f.index === d)!.uuid),
+          baseDir,
+          dataset: { ...datasets[r.experiment]!, file: promptFiles[r.experiment]! },
         });
       } catch (error) {
         // A run that cannot even be attempted (template error, I/O) fails; the study goes on.
         const message = error instanceof Error ? error.message : String(error);
         manifest.update(r.position, { status: "failed", endedAt: new Date().toISOString(), error: message, child: null });
-        o.onEvent?.({ type: "run-end", position: r.position, total, slug: experiment.slug, cycle: r.cycle, status: "failed", energyJ: null, energyPerOutputTokenJ: null, windowS: 0, error: message });
+        o.onEvent?.({ type: "run-end", position: r.position, total, slug: experiment.slug, cycle: r.cycle, status: "failed", energyJ: null, energyPerOutputTokenJ: null, windowS: 0, outputTokensPerS: null, error: message });
         if (o.failFast || ex.failFast || breaker.record(false) === "stop") {
           status = "stopped";
           break;
@@ -283,6 +300,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
         energyJ: res.energy.totalJ,
         energyPerOutputTokenJ: res.perToken.energyPerOutputTokenJ,
         windowS: res.timings.windowS,
+        outputTokensPerS: res.throughput.outputTokensPerS,
         ...(res.failure ? { error: res.failure.message } : {}),
       });
       if (res.status === "interrupted") {
@@ -327,11 +345,35 @@ function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<vo
   });
 }
 
-/** Every experiment's command template must fill before anything runs (typos fail at once). */
+/** Every experiment's command and server templates must fill before anything runs (typos fail at once). */
 export function validateTemplates(loaded: LoadedStudy): void {
   for (const e of loaded.expansion.experiments) {
-    if (e.config.command) fillArgv(e.config.command.argv, e.config as unknown as Record<string, unknown>, `${loaded.file}: ${e.slug}`);
+    const where = `${loaded.file}: ${e.slug}`;
+    if (e.config.command && e.config.backend === "command") fillArgv(e.config.command.argv, e.config as unknown as Record<string, unknown>, where);
+    if (isServerBackend(e.config.backend) && !e.config.server?.url) {
+      launchArgvOf({ backend: e.config.backend, config: e.config, slug: where, host: "127.0.0.1", port: 1 });
+    }
   }
+}
+
+/** The prompts of each experiment, loaded before anything runs (a bad dataset fails at once). */
+export type LoadedDataset = { prompts: Prompt[]; truncated: number; source: Record<string, unknown> };
+export function loadDatasets(loaded: LoadedStudy): LoadedDataset[] {
+  const baseDir = dirname(resolve(loaded.file));
+  return loaded.expansion.experiments.map((e) => {
+    const d = loadDataset(e.config, baseDir);
+    return { prompts: d.prompts, truncated: d.truncated, source: d.source as unknown as Record<string, unknown> };
+  });
+}
+
+/** One prompts file per experiment in the study directory (the file child harnesses read). */
+function writePromptFiles(dir: string, experiments: LoadedStudy["expansion"]["experiments"], datasets: LoadedDataset[]): string[] {
+  mkdirSync(join(dir, "prompts"), { recursive: true });
+  return experiments.map((e, i) => {
+    const file = join(dir, "prompts", `${e.hash.slice(0, 8)}.jsonl`);
+    writePromptsJsonl(file, datasets[i]!.prompts);
+    return file;
+  });
 }
 
 /** A new directory for the study; never one another lem started in the same second. */

@@ -1,0 +1,162 @@
+/**
+ * A backend that is one child program: a plain command, or a harness (transformers, llama.cpp)
+ * that speaks the child protocol. Runs it (lib/backends/child-process.ts), then reads its
+ * window, requests and engine facts from the protocol, and says how it ended.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import type { MeasurementWarning } from "../measure/measurement-warning.js";
+import type { BackendOutcome, EngineFacts, RequestTotals } from "./backend-outcome.js";
+import { runChild, type ChildOutcome } from "./child-process.js";
+import { markedWindow, ProtocolReader, requestsInWindow, windowWithinLifetime, type ChildEvent } from "./protocol.js";
+
+export interface ChildBackendOptions {
+  argv: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  /** window: the child must mark its window; lifetime: its whole life is measured; auto: the window when marked. */
+  measure: "auto" | "window" | "lifetime";
+  logFile: string;
+  runTimeoutMs: number;
+  silenceTimeoutMs: number;
+  signal: AbortSignal;
+  onSpawn?: (pid: number) => void;
+  /** A file the child writes its protocol lines to instead of fd 3 (a child in a container). */
+  protocolFile?: string;
+  /** Runs once the child has ended, however it ended (e.g. removing its container). */
+  afterExit?: (child: ChildOutcome) => Promise<void>;
+}
+
+/** Token counts and latencies from the child's `request` events. */
+export function totalsFromEvents(events: ChildEvent[]): RequestTotals {
+  const ttft: number[] = [];
+  const interToken: number[] = [];
+  const request: number[] = [];
+  let input = 0;
+  let output = 0;
+  let requests = 0;
+  let sawInput = false;
+  let sawOutput = false;
+  for (const e of events) {
+    if (e.event !== "request") continue;
+    requests++;
+    if (e.input_tokens !== undefined) {
+      input += e.input_tokens;
+      sawInput = true;
+    }
+    if (e.output_tokens !== undefined) {
+      output += e.output_tokens;
+      sawOutput = true;
+    }
+    if (e.ttft_ns !== undefined) ttft.push(e.ttft_ns);
+    if (e.latency_ns !== undefined) request.push(e.latency_ns);
+    const it = (e as { inter_token_ns?: unknown }).inter_token_ns;
+    if (typeof it === "number") interToken.push(it);
+  }
+  return {
+    inputTokens: sawInput ? input : null,
+    outputTokens: sawOutput ? output : null,
+    requests: requests > 0 ? requests : null,
+    failed: 0,
+    errors: [],
+    latenciesNs: { ttft, interToken, request },
+  };
+}
+
+/** The engine's facts from the child's `result` event (engine, engine_version, the rest as settings). */
+export function engineFromEvents(events: ChildEvent[]): EngineFacts | null {
+  const r = events.find((e) => e.event === "result") as Record<string, unknown> | undefined;
+  if (!r) return null;
+  const { event: _event, engine, engine_version, ...settings } = r;
+  return {
+    name: typeof engine === "string" ? engine : "command",
+    version: typeof engine_version === "string" ? engine_version : null,
+    settings,
+  };
+}
+
+/** Protocol lines a containerised child wrote to its file (fd 3 does not cross `docker run`). */
+function eventsFromFile(path: string): { events: ChildEvent[]; problems: ChildOutcome["protocolProblems"] } {
+  const reader = new ProtocolReader();
+  if (existsSync(path)) {
+    reader.push(readFileSync(path, "utf8"));
+    reader.end();
+  }
+  return { events: reader.events, problems: reader.problems };
+}
+
+function howItEnded(child: ChildOutcome, o: ChildBackendOptions, marked: boolean): Pick<BackendOutcome, "status" | "failure"> {
+  const errorEvent = child.events.find((e) => e.event === "error") as { message?: string } | undefined;
+  const said = errorEvent?.message ? `: ${errorEvent.message}` : "";
+  if (child.stopReason === "aborted") return { status: "interrupted", failure: { message: "interrupted: the study was stopped during this run" } };
+  if (child.spawnError) return { status: "failed", failure: { message: `the command could not be started: ${child.spawnError}` } };
+  if (child.stopReason === "timeout") {
+    return { status: "failed", failure: { message: `the run exceeded its time limit of ${o.runTimeoutMs / 1000} s and was stopped${said}` } };
+  }
+  if (child.stopReason === "silence") {
+    return { status: "failed", failure: { message: `the child was silent for more than ${o.silenceTimeoutMs / 1000} s and was stopped${said}` } };
+  }
+  if (child.exitCode !== 0) {
+    return {
+      status: "failed",
+      failure: {
+        message: `the child ${child.signal ? `was ended by ${child.signal}` : `exited with code ${child.exitCode}`}${said} (see child.log)`,
+        ...(child.exitCode !== null ? { exitCode: child.exitCode } : {}),
+        ...(child.signal ? { signal: child.signal } : {}),
+      },
+    };
+  }
+  if (o.measure === "window" && !marked) {
+    return { status: "failed", failure: { message: 'the child marked no measurement window on its protocol channel (measure is "window")' } };
+  }
+  return { status: "completed" };
+}
+
+export async function runChildBackend(o: ChildBackendOptions): Promise<BackendOutcome> {
+  let child = await runChild({
+    argv: o.argv,
+    env: o.env,
+    ...(o.cwd ? { cwd: o.cwd } : {}),
+    logFile: o.logFile,
+    runTimeoutMs: o.runTimeoutMs,
+    silenceTimeoutMs: o.silenceTimeoutMs,
+    signal: o.signal,
+    ...(o.onSpawn ? { onSpawn: o.onSpawn } : {}),
+  });
+  if (o.afterExit) await o.afterExit(child);
+  if (o.protocolFile) {
+    const fromFile = eventsFromFile(o.protocolFile);
+    child = { ...child, events: [...child.events, ...fromFile.events], protocolProblems: [...child.protocolProblems, ...fromFile.problems] };
+  }
+  const warnings: MeasurementWarning[] = [];
+  let marked = o.measure === "lifetime" ? undefined : markedWindow(child.events);
+  if (marked && !windowWithinLifetime(marked, child)) {
+    warnings.push({
+      code: "protocol",
+      message:
+        `the window the child marked (${marked.startNs}..${marked.endNs} ns) lies outside its own lifetime ` +
+        `(${child.startedNs}..${child.endedNs} ns): its marks are not CLOCK_MONOTONIC ns (use time.monotonic_ns() or ` +
+        `process.hrtime.bigint()); the whole lifetime was measured instead.`,
+    });
+    marked = undefined;
+  }
+  for (const p of child.protocolProblems) {
+    warnings.push({ code: "protocol", message: `protocol line ${p.line} ignored: ${p.problem}` });
+  }
+  const inWindow = requestsInWindow(child.events, marked !== undefined);
+  if (inWindow.outside > 0) {
+    warnings.push({
+      code: "protocol",
+      message: `${inWindow.outside} request(s) reported outside the measurement window were not counted (their energy is not in the window either).`,
+    });
+  }
+  return {
+    startedNs: child.startedNs,
+    endedNs: child.endedNs,
+    window: marked ? { source: "protocol", ...marked } : undefined,
+    ...howItEnded(child, o, marked !== undefined),
+    requests: totalsFromEvents(inWindow.inside),
+    warnings,
+    engine: engineFromEvents(child.events),
+    details: {},
+  };
+}

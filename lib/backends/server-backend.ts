@@ -1,0 +1,205 @@
+/**
+ * A backend that is an OpenAI-compatible server (vLLM, SGLang, TGI, llama-server,
+ * trtllm-serve, or any other): lem starts it (or attaches to it), waits until it serves a
+ * first completion, runs the warm-up, drives the measured workload, asks the engine for its
+ * version and settings, and stops it as a process group. The window is the workload: from the
+ * first request sent to the last one finished; loading and warm-up are never in it.
+ */
+import type { ExperimentConfig, ServerBackendName } from "../config/schema.js";
+import type { Prompt } from "../datasets/prompt.js";
+import type { MeasurementWarning } from "../measure/measurement-warning.js";
+import type { BackendOutcome } from "./backend-outcome.js";
+import { runWorkload, sendRequest, steadyStateWindow, summarizeRequests, type WorkloadOptions } from "./openai/index.js";
+import { defaultHealthPath, engineInfo, freePort, logTail, ServerError, serverLaunchArgv, startServer, waitForServer, type ServerHandle } from "./server/index.js";
+import { fillArgv } from "./command-template.js";
+
+export interface ServerBackendOptions {
+  backend: ServerBackendName;
+  config: ExperimentConfig;
+  slug: string;
+  prompts: Prompt[];
+  /** The server's environment (CUDA_VISIBLE_DEVICES set by the caller). */
+  env: Record<string, string>;
+  logFile: string;
+  runTimeoutMs: number;
+  signal: AbortSignal;
+  onSpawn?: (pid: number) => void;
+  /** Wraps the launch command (e.g. in `docker run`); `stop` removes what it started. */
+  wrap?: { argv: (argv: string[]) => string[]; stop: () => Promise<void>; details: Record<string, unknown> };
+}
+
+/** The base URL of an attached server, without a trailing "/" or "/v1". */
+export function baseUrlOf(url: string): string {
+  return url.replace(/\/+$/, "").replace(/\/v1$/, "");
+}
+
+/** The launch command of a server lem starts: the engine's template, or the user's argv with {host} and {port} filled. */
+export function launchArgvOf(o: { backend: ServerBackendName; config: ExperimentConfig; slug: string; host: string; port: number }): string[] {
+  const server = o.config.server;
+  const custom = server?.argv?.map((a) => a.replaceAll("{host}", o.host).replaceAll("{port}", String(o.port)));
+  return serverLaunchArgv(o.backend, {
+    model: o.config.model,
+    host: o.host,
+    port: o.port,
+    ...(server?.servedModelName ? { servedModelName: server.servedModelName } : {}),
+    engineArgs: server?.engineArgs ?? {},
+    extraArgs: server?.extraArgs ?? [],
+    ...(custom ? { argv: fillArgv(custom, o.config as unknown as Record<string, unknown>, `${o.slug}: server`) } : {}),
+  });
+}
+
+function workloadOptions(o: ServerBackendOptions, baseUrl: string, prompts: Prompt[], signal: AbortSignal): WorkloadOptions {
+  const c = o.config;
+  return {
+    baseUrl,
+    model: c.server?.servedModelName ?? c.model,
+    api: c.workload.api,
+    prompts,
+    concurrency: c.workload.concurrency,
+    ...(c.workload.requestRate !== undefined ? { requestRate: c.workload.requestRate } : {}),
+    seed: c.generation.seed,
+    maxOutputTokens: c.generation.maxOutputTokens,
+    temperature: c.generation.temperature,
+    topP: c.generation.topP,
+    ignoreEos: c.generation.ignoreEos,
+    stream: c.workload.stream,
+    requestTimeoutMs: c.workload.requestTimeoutS * 1000,
+    signal,
+  };
+}
+
+function failed(message: string, details: Record<string, unknown>, nowNs = process.hrtime.bigint()): BackendOutcome {
+  return {
+    startedNs: nowNs,
+    endedNs: nowNs,
+    window: undefined,
+    status: "failed",
+    failure: { message },
+    requests: { inputTokens: null, outputTokens: null, requests: null, failed: 0, errors: [], latenciesNs: { ttft: [], interToken: [], request: [] } },
+    warnings: [],
+    engine: null,
+    details,
+  };
+}
+
+export async function runServerBackend(o: ServerBackendOptions): Promise<BackendOutcome> {
+  const c = o.config;
+  const server = c.server;
+  const details: Record<string, unknown> = { ...(o.wrap?.details ?? {}) };
+  const attached = server?.url !== undefined;
+  let handle: ServerHandle | undefined;
+  let baseUrl: string;
+  if (attached) {
+    baseUrl = baseUrlOf(server!.url!);
+    details.server = { attached: true, url: baseUrl };
+  } else {
+    const host = server?.host ?? "127.0.0.1";
+    const port = server?.port || (await freePort());
+    const launch = launchArgvOf({ backend: o.backend, config: c, slug: o.slug, host, port });
+    const argv = o.wrap ? o.wrap.argv(launch) : launch;
+    baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    details.server = { attached: false, url: baseUrl, argv: launch };
+    handle = startServer({ argv, env: { ...o.env, ...(server?.env ?? {}) }, logFile: o.logFile, ...(o.onSpawn ? { onSpawn: o.onSpawn } : {}) });
+  }
+
+  // The run's own limit, the study's Ctrl-C, and the server's death all end the workload.
+  const stopRun = new AbortController();
+  const onStudyAbort = () => stopRun.abort(new Error("interrupted"));
+  o.signal.addEventListener("abort", onStudyAbort);
+  if (o.signal.aborted) onStudyAbort();
+  const runTimer = setTimeout(() => stopRun.abort(new Error("timeout")), o.runTimeoutMs);
+  let serverDied: { exitCode: number | null; signal: string | null } | null = null;
+  void handle?.exited.then((x) => {
+    serverDied = x;
+    stopRun.abort(new Error("server-exited"));
+  });
+  const model = server?.servedModelName ?? c.model;
+  const warnings: MeasurementWarning[] = [];
+  try {
+    const readyStart = Date.now();
+    try {
+      const ready = await waitForServer({
+        baseUrl,
+        healthPath: server?.healthPath ?? defaultHealthPath(o.backend),
+        timeoutMs: (server?.readyTimeoutS ?? 900) * 1000,
+        ...(handle ? { server: handle, logFile: o.logFile } : {}),
+        probeCompletion: async () => {
+          const r = await sendRequest({
+            ...workloadOptions(o, baseUrl, [], stopRun.signal),
+            prompt: o.prompts[0]!,
+            index: -1,
+            maxOutputTokens: Math.min(4, c.generation.maxOutputTokens),
+          });
+          return r.error === null ? { ok: true } : { ok: false, error: r.error };
+        },
+        signal: stopRun.signal,
+      });
+      details.readyAfterS = ready.readyAfterMs / 1000;
+    } catch (e) {
+      if (o.signal.aborted) return { ...failed("interrupted: the study was stopped while the server was starting", details), status: "interrupted" };
+      if (e instanceof ServerError) return failed(e.message, { ...details, readyAfterS: (Date.now() - readyStart) / 1000 });
+      throw e;
+    }
+
+    const warmup = c.measurement.warmupRequests;
+    if (warmup > 0) {
+      const warm = await runWorkload(workloadOptions(o, baseUrl, Array.from({ length: warmup }, (_, i) => o.prompts[i % o.prompts.length]!), stopRun.signal));
+      const bad = warm.requests.filter((r) => r.error !== null).length;
+      if (bad > 0) warnings.push({ code: "request-errors", message: `${bad} of ${warmup} warm-up request(s) failed (not measured)` });
+    }
+
+    const outcome = await runWorkload(workloadOptions(o, baseUrl, o.prompts, stopRun.signal));
+    const totals = summarizeRequests(outcome.requests);
+    const engine = await engineInfo(o.backend, baseUrl, 5000);
+    details.peakInFlight = outcome.peakInFlight;
+    if (totals.failed > 0) {
+      warnings.push({
+        code: "request-errors",
+        message: `${totals.failed} of ${outcome.requests.length} request(s) failed: ${totals.errors
+          .slice(0, 3)
+          .map((e) => `${e.count}x ${e.message}`)
+          .join("; ")}`,
+      });
+    }
+    const result: BackendOutcome = {
+      startedNs: outcome.startNs,
+      endedNs: outcome.endNs,
+      window: { source: "workload", startNs: outcome.startNs, endNs: outcome.endNs },
+      status: "completed",
+      requests: totals,
+      records: outcome.requests,
+      warnings,
+      engine: { name: engine.engine, version: engine.version, settings: engine.settings },
+      ...(c.workload.steadyState ? { steadyState: steadyStateWindow(outcome.requests, c.workload.concurrency) } : {}),
+      details: { ...details, engineInfoSources: engine.sources },
+    };
+    const reason = stopRun.signal.reason instanceof Error ? stopRun.signal.reason.message : null;
+    if (o.signal.aborted) {
+      result.status = "interrupted";
+      result.failure = { message: "interrupted: the study was stopped during this run" };
+    } else if (serverDied !== null || reason === "server-exited") {
+      const died = serverDied as { exitCode: number | null; signal: string | null } | null;
+      result.status = "failed";
+      result.failure = {
+        message:
+          `the server ${died?.signal ? `was ended by ${died.signal}` : `exited with code ${died?.exitCode ?? "?"}`} during the run ` +
+          `(${totals.requests ?? 0} of ${o.prompts.length} requests had finished). Last lines of ${o.logFile}:\n${logTail(o.logFile, 20)}`,
+      };
+    } else if (reason === "timeout") {
+      result.status = "failed";
+      result.failure = { message: `the run exceeded its time limit of ${o.runTimeoutMs / 1000} s and was stopped` };
+    } else if (outcome.serverGone) {
+      result.status = "failed";
+      result.failure = { message: `the server stopped answering during the run (connection errors); see ${o.logFile}` };
+    } else if ((totals.requests ?? 0) === 0) {
+      result.status = "failed";
+      result.failure = { message: `every request failed: ${totals.errors[0]?.message ?? "no request was sent"}` };
+    }
+    return result;
+  } finally {
+    clearTimeout(runTimer);
+    o.signal.removeEventListener("abort", onStudyAbort);
+    if (handle) await handle.stop((server?.shutdownGraceS ?? 30) * 1000);
+    if (o.wrap) await o.wrap.stop();
+  }
+}

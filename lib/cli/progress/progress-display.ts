@@ -1,0 +1,40 @@
+/** How `lem run` shows a study's progress: live region, plain lines or JSON events. */
+import type { StudyEvent } from "../../study/runner.js";
+import { toJson } from "../output.js";
+import { eventLine } from "./event-lines.js";
+
+export interface ProgressDisplay {
+  onEvent(event: StudyEvent): void;
+  /** A message that must stay on screen (e.g. "stopping the current run"). */
+  note(text: string): void;
+  /** Ends the display: no live region left, its sampler stopped, the cursor shown. Safe to call twice. */
+  close(): void;
+}
+
+/** Off a terminal, or with --quiet: one plain line per event on stderr, no escape codes. */
+export class PlainProgress implements ProgressDisplay {
+  constructor(private readonly stream: NodeJS.WritableStream = process.stderr) {}
+
+  onEvent(event: StudyEvent): void {
+    this.stream.write(`${eventLine(event)}\n`);
+  }
+
+  note(text: string): void {
+    this.stream.write(`${text}\n`);
+  }
+
+  close(): void {}
+}
+
+/** --json: one JSON event per line on stdout (for programs); notes go to stderr. */
+export class JsonProgress implements ProgressDisplay {
+  onEvent(event: StudyEvent): void {
+    process.stdout.write(`${toJson(event).replace(/\n\s*/g, " ")}\n`);
+  }
+
+  note(text: string): void {
+    process.stderr.write(`${text}\n`);
+  }
+
+  close(): void {}
+}

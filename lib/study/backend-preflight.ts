@@ -1,0 +1,83 @@
+/**
+ * What pre-flight must check for an experiment's backend: the program, Python modules or
+ * container image it needs, and the checks only that backend knows (node-llama-cpp and a GGUF
+ * file, an attached server that answers). Experiments needing the same checks share one key.
+ */
+import { resolve } from "node:path";
+import { isServerBackend, type ExperimentConfig } from "../config/schema.js";
+import { fillArgv } from "../backends/command-template.js";
+import { checkNodeLlamaCpp } from "../backends/llamacpp/check-node-llama-cpp.js";
+import { defaultHealthPath, engineExecutable } from "../backends/server/index.js";
+import { baseUrlOf } from "../backends/server-backend.js";
+import type { CheckOutcome, PreflightIssue, PreflightRequest } from "../preflight/types.js";
+
+export interface BackendPreflight {
+  /** Experiments with equal keys need the same checks. */
+  key: string;
+  request: Pick<PreflightRequest, "command" | "python" | "docker">;
+  /** Checks of this backend alone, run with the others (collect-all). */
+  checks: (() => Promise<CheckOutcome>)[];
+}
+
+const outcome = (failures: PreflightIssue[]): CheckOutcome => ({ failures, warnings: [] });
+
+/** An attached server must answer its health path now: the study cannot start it. */
+async function checkAttachedServer(url: string, healthPath: string): Promise<CheckOutcome> {
+  const target = `${baseUrlOf(url)}${healthPath}`;
+  try {
+    const r = await fetch(target, { signal: AbortSignal.timeout(5000) });
+    if (r.ok) return outcome([]);
+    return outcome([
+      { check: "backend", message: `the attached server at ${url} answered ${target} with HTTP ${r.status}.`, fix: "Wait until the server has loaded its model, or correct server.url / server.healthPath." },
+    ]);
+  } catch (e) {
+    const why = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : String(e);
+    return outcome([
+      { check: "backend", message: `the attached server at ${url} does not answer (${target}: ${why}).`, fix: "Start the server first (lem attaches to it, it does not start it), or correct server.url." },
+    ]);
+  }
+}
+
+export function backendPreflight(cfg: ExperimentConfig, baseDir: string, where: string): BackendPreflight {
+  if (cfg.docker) {
+    const d = cfg.docker;
+    const envFile = d.envFile ? resolve(baseDir, d.envFile) : undefined;
+    return {
+      key: `docker\u0000${d.docker}\u0000${d.image}\u0000${d.pull}\u0000${envFile ?? ""}`,
+      request: { docker: [{ docker: d.docker, image: d.image, pull: d.pull, ...(envFile ? { envFile } : {}) }] },
+      checks: [],
+    };
+  }
+  switch (cfg.backend) {
+    case "command": {
+      const executable = fillArgv(cfg.command!.argv, cfg as unknown as Record<string, unknown>, where)[0]!;
+      return { key: `command\u0000${executable}`, request: { command: { executable } }, checks: [] };
+    }
+    case "transformers": {
+      const interpreter = cfg.transformers?.python ?? process.env.LEM_PYTHON ?? "python3";
+      return {
+        key: `transformers\u0000${interpreter}`,
+        request: { python: { interpreter, modules: ["torch", "transformers"] } },
+        checks: [],
+      };
+    }
+    case "llamacpp": {
+      const model = resolve(baseDir, cfg.model);
+      return { key: `llamacpp\u0000${model}`, request: {}, checks: [async () => outcome(checkNodeLlamaCpp(model))] };
+    }
+    default: {
+      if (!isServerBackend(cfg.backend)) throw new Error(`no pre-flight for backend ${cfg.backend}`);
+      const server = cfg.server;
+      if (server?.url) {
+        const health = server.healthPath ?? defaultHealthPath(cfg.backend);
+        return { key: `attach\u0000${server.url}\u0000${health}`, request: {}, checks: [() => checkAttachedServer(server.url!, health)] };
+      }
+      if (cfg.backend === "sglang") {
+        const interpreter = process.env.LEM_PYTHON ?? "python3";
+        return { key: `sglang\u0000${interpreter}`, request: { python: { interpreter, modules: ["sglang"] } }, checks: [] };
+      }
+      const executable = cfg.backend === "openai" ? server!.argv![0]! : engineExecutable(cfg.backend);
+      return { key: `server\u0000${executable}`, request: { command: { executable } }, checks: [] };
+    }
+  }
+}
