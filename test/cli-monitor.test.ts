@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MONITOR_CSV_COLUMNS } from "../lib/cli/monitor/monitor-csv.js";
 import type { MonitorSnapshot } from "../lib/cli/monitor/gpu-snapshot.js";
-import { cleanEnv, lemBin, runLem } from "./support/run-lem.js";
+import { execa } from "execa";
+import { cleanEnv, lemBin, repoRoot, runLem } from "./support/run-lem.js";
 import { parseCsv } from "./support/study.js";
 import { PROMPT, shellQuote, TmuxServer } from "./support/tmux.js";
 
@@ -57,6 +58,7 @@ describe("lem monitor on a terminal", () => {
       expect(r).toHaveLength(MONITOR_CSV_COLUMNS.length);
       expect(Number(r[MONITOR_CSV_COLUMNS.indexOf("power_w")])).toBeGreaterThan(0);
       expect(r[MONITOR_CSV_COLUMNS.indexOf("memory_total_mib")]).toBe("81559");
+      expect(r[MONITOR_CSV_COLUMNS.indexOf("throttle_reasons")]).toBe("none");
     }
   });
 });
@@ -88,6 +90,25 @@ describe("lem monitor off a terminal", () => {
     expect(energies).toEqual([...energies].sort((a, b) => a - b));
     expect(gpu0.some((g) => g.throttleReasons!.includes("SwThermalSlowdown") && g.smClockMHz === 1410)).toBe(true);
     expect(gpu0.some((g) => g.throttleReasons!.length === 0 && g.smClockMHz === 1980)).toBe(true);
+  });
+
+  it("ends with exit 0 on SIGINT, leaving a CSV of whole rows", { timeout: 60_000 }, async () => {
+    const csv = join(tmp(), "gpus.csv");
+    const child = execa(process.execPath, [lemBin, "monitor", "--json", "--interval-ms", "100", "--csv", csv], {
+      env: cleanEnv({ LEM_SIMULATE: "h100x8" }),
+      extendEnv: false,
+      reject: false,
+      cwd: repoRoot,
+    });
+    // Wait for the first refresh, then interrupt as Ctrl-C would.
+    await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
+    child.kill("SIGINT");
+    const r = await child;
+    expect(r.exitCode, r.stderr).toBe(0);
+    const rows = parseCsv(readFileSync(csv, "utf8"));
+    expect(rows[0]).toEqual([...MONITOR_CSV_COLUMNS]);
+    expect((rows.length - 1) % 8).toBe(0);
+    expect(rows.every((row) => row.length === MONITOR_CSV_COLUMNS.length)).toBe(true);
   });
 
   it("shows only the GPUs --devices names", { timeout: 60_000 }, async () => {

@@ -1,7 +1,8 @@
-// The example children of docs/protocol.md, run exactly as written under `lem measure` on the
-// simulated GPU: lem must measure the window they mark, not their lifetime.
+// The example children of docs/protocol.md, run exactly as written under `lem measure` and
+// `lem run` on the simulated GPU: lem must measure the window they mark, not their lifetime,
+// and count the requests they report for the prompts lem gave them.
 import { execaSync } from "execa";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -69,5 +70,38 @@ describe("docs/protocol.md example children", () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expectProtocolWindow(m!);
     expect(r.stderr).toContain("generated 8 prompts");
+  });
+
+  it("the Node child, in a study, reads LEM_PROMPTS_FILE and has its requests counted", async () => {
+    const study = mkdtempSync(join(tmpdir(), "lem-protocol-doc-study-"));
+    writeFileSync(join(study, "child.mjs"), nodeChild!);
+    writeFileSync(
+      join(study, "study.json"),
+      JSON.stringify({
+        name: "protocol-doc",
+        base: {
+          model: "example",
+          backend: "command",
+          command: { argv: [process.execPath, "child.mjs"], cwd: ".", measure: "window" },
+          dataset: { prompts: 5 },
+          measurement: { warmupRequests: 1, baseline: { enabled: false }, settling: { mode: "none" }, residualMemoryWaitS: 0 },
+        },
+        execution: { cycles: 1 },
+        output: { dir: "results" },
+      }),
+    );
+    const env = cleanEnv({ LEM_SIMULATE: "steady", LEM_LOCK_DIR: join(study, "locks"), LEM_CACHE_DIR: join(study, "cache") });
+    const r = await runLem(["run", join(study, "study.json"), "--quiet"], env);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const results = join(study, "results");
+    const studyDir = join(results, readdirSync(results)[0]!);
+    const runDir = readdirSync(studyDir).find((d) => /^\d{3}_c1_/.test(d))!;
+    const result = JSON.parse(readFileSync(join(studyDir, runDir, "result.json"), "utf8"));
+    expect(result.status).toBe("completed");
+    expect(result.window.source).toBe("protocol");
+    // One request per prompt of the dataset (5, not the child's own 8), 32 output tokens each.
+    expect(result.tokens).toMatchObject({ requests: 5, output: 160 });
+    expect(result.identity.engineVersion).toBe("1.0");
+    expect(result.warnings.map((w: { code: string }) => w.code)).not.toContain("protocol");
   });
 });

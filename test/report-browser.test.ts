@@ -74,7 +74,7 @@ describe("lem report", () => {
     const notStudy = mkdtempSync(join(tmpdir(), "lem-not-a-study-"));
     const r = await runLem(["report", notStudy], cleanEnv());
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toBe(`lem: ${notStudy} is not a lem study directory: ${join(notStudy, "manifest.json")} does not exist. Give the directory "lem run" wrote.\n`);
+    expect(r.stderr).toBe(`lem: ${notStudy} is not a lem study directory: ${join(notStudy, "manifest.json")} does not exist. Give the directory "lem run" wrote.`);
     const missing = await runLem(["report", join(notStudy, "nope")], cleanEnv());
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain(`${join(notStudy, "nope")} does not exist`);
@@ -87,7 +87,7 @@ describe("lem report", () => {
     expect(none.stderr).toContain("lem report takes one study directory");
     const tiny = await runLem(["report", studyDir, "--max-points", "3"], cleanEnv());
     expect(tiny.exitCode).toBe(64);
-    expect(tiny.stderr).toBe('lem: --max-points must be a whole number >= 4, got "3"\n');
+    expect(tiny.stderr).toBe('lem: --max-points must be a whole number >= 4, got "3"');
   });
 
   it("has --help with examples", async () => {

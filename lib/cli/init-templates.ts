@@ -343,14 +343,14 @@ output:
   return { yaml, summary: `${STARTER_MODEL} with transformers, batch size 1, 4, 16 x 3 cycles`, next: [`lem run ${f} --dry-run`, `lem run ${f}`] };
 }
 
-function ggufWarning(f: string): string {
+function ggufWarning(f: string, alternative = ""): string {
   return `#######################################################################################
 # !!! EDIT BEFORE RUNNING: set \`model\` below to the path of a GGUF model file on this !!!
 # !!! machine. This study cannot run as written.                                      !!!
 #######################################################################################
 #
 # Any GGUF file works, e.g. a Q4_K_M quantisation of a 0.5B to 8B instruct model from
-# Hugging Face. Then:
+# Hugging Face${alternative}. Then:
 #
 #   lem run ${f} --dry-run     # the plan and an estimate of the duration
 #   lem run ${f}`;
@@ -361,7 +361,8 @@ function llamaServerStudy(ctx: TemplateContext): RenderedTemplate {
   const yaml = `# A starter lem study, written by \`lem init\`: the energy per token of a GGUF model served by
 # llama.cpp's llama-server, at 3 levels of concurrency, each run 3 times.
 #
-${ggufWarning(f)}
+${ggufWarning(f, ` (or name a Hugging Face GGUF repository instead,
+# owner/name-GGUF or owner/name-GGUF:QUANT, which llama-server downloads itself)`)}
 #
 # For each run lem starts llama-server, waits until it is ready (loading is never measured),
 # sends the prompts with at most \`workload.concurrency\` requests in flight, and stops it.

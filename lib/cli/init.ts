@@ -25,24 +25,26 @@ export const DEFAULT_STUDY_FILE = "study.yaml";
 
 export const initHelp = `Usage: lem init [FILE] [--backend NAME] [--force]
 
-Write a starter study for this machine: YAML with a comment on every field, that runs as
-written. lem looks for a GPU and for inference engines (vLLM, SGLang, TGI, TensorRT-LLM,
-transformers, llama-server, node-llama-cpp, docker), writes the study that fits, and prints
-what it found and the command to run next:
+Write a starter study for this machine: YAML with a comment on every field. lem looks for
+a GPU and for inference engines (vLLM, SGLang, TGI, TensorRT-LLM, transformers,
+llama-server, node-llama-cpp, docker), writes the study that fits, and prints what it found
+and the command to run next:
 
   no GPU, or no engine   lem's own toy workload ("command" backend), on the simulated GPU
                          when there is no GPU: LEM_SIMULATE=steady lem run FILE
   vllm, sglang, tgi,     ${STARTER_MODEL} served by that engine, swept over concurrency
   trtllm                 (the first found, in that order)
   transformers           the same model with transformers, swept over batch size
-  docker only            vLLM in its container image
+  docker, no engine      vLLM in its container image
   llama-server,          a GGUF model: the study says model: /path/to/model.gguf, which you
-  node-llama-cpp         must edit (chosen only when nothing else was found)
+  node-llama-cpp         must edit before it runs (chosen only when nothing else was found);
+                         every other study runs as written
 
 FILE defaults to ${DEFAULT_STUDY_FILE}. An existing file is never replaced without --force.
 
 Options:
-  --backend NAME  write the study of this backend whatever was found: ${INIT_BACKENDS.join(", ")}
+  --backend NAME  write the study of this backend whatever was found:
+                  ${INIT_BACKENDS.join(", ")}
   --force         replace FILE if it exists
   -h, --help      show this help
 

@@ -172,7 +172,7 @@ function configurationTable(d: ReportData): string {
       { text: "Throughput (output tokens/s)", num: true },
       { text: "Energy / request (J)", num: true },
       { text: "Max CV", num: true },
-      { text: "Pareto front" },
+      { text: "Front" },
     ],
     d.configurations.map((c) => [
       `<td><strong>${h(c.slug)}</strong>${c.name !== c.slug ? `<br><span class="note">${h(c.name)}</span>` : ""}</td>`,
@@ -182,7 +182,7 @@ function configurationTable(d: ReportData): string {
       tdFigure(c.outputTokensPerS),
       tdFigure(c.energyPerRequestJ),
       `<td class="num">${h(maxCvText(c))}${c.highVariation ? ' <span class="flag" title="the cycles disagree by more than the CV threshold">!</span>' : ""}</td>`,
-      c.onParetoFront ? `<td><span class="front-mark">◆ on the front</span></td>` : td(""),
+      c.onParetoFront ? `<td><span class="front-mark" title="on the Pareto front">◆ yes</span></td>` : td("no"),
     ]),
   );
 }
@@ -230,7 +230,6 @@ function timelineSection(d: ReportData): string {
 
 function runsSection(d: ReportData): string {
   const rows = d.runs.map((r, i) => [
-    tdNum(String(r.position + 1)),
     r.timeline ? `<td><a class="run-link" href="#timeline" data-run="${i}">${h(r.label)}</a></td>` : `<td class="run-link">${h(r.label)}</td>`,
     td(r.slug),
     tdNum(String(r.cycle + 1)),
@@ -243,10 +242,9 @@ function runsSection(d: ReportData): string {
   ]);
   return `<section id="runs">
 <h2>Runs</h2>
-<p class="note">In execution order. Select a run's name to show its timeline.</p>
+<p class="note">In execution order (the name starts with the position, then the cycle). Select a run's name to show its timeline.</p>
 ${table(
   [
-    { text: "#", num: true },
     { text: "Run" },
     { text: "Configuration" },
     { text: "Cycle", num: true },

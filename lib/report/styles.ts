@@ -115,9 +115,9 @@ nav a:hover { text-decoration: underline; }
 .status-bad { color: var(--bad-fg); }
 .status-other { color: var(--warn-fg); }
 .table-wrap { overflow-x: auto; margin: 0.6rem 0 1rem; }
-table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
+table { border-collapse: collapse; width: 100%; font-size: 0.88rem; }
 caption { text-align: left; font-weight: 600; padding: 0 0 6px; }
-th, td { padding: 6px 10px; border-bottom: 1px solid var(--border); vertical-align: top; text-align: left; }
+th, td { padding: 6px 8px; border-bottom: 1px solid var(--border); vertical-align: top; text-align: left; }
 thead th {
   font-size: 0.82rem;
   font-weight: 600;

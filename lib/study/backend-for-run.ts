@@ -111,7 +111,11 @@ function childCommand(ctx: BackendRunContext, inContainer: boolean): { argv: str
       return { argv: transformersArgv(c, { python, promptsFile: ctx.promptsFile }), measure: "window", env: {} };
     }
     case "llamacpp":
-      return { argv: llamaCppArgv(c, { promptsFile: ctx.promptsFile }), measure: "window", env: {} };
+      return {
+        argv: llamaCppArgv(c, { promptsFile: ctx.promptsFile, baseDir: ctx.baseDir, ...(inContainer ? { node: "node" } : {}) }),
+        measure: "window",
+        env: {},
+      };
     default:
       throw new Error(`${c.backend} is a server backend`);
   }

@@ -29,6 +29,7 @@ import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
 import { isServerBackend } from "../config/schema.js";
 import { launchArgvOf } from "../backends/server-backend.js";
 import { backendPreflight } from "./backend-preflight.js";
+import { startIdleContainer } from "./docker-baseline.js";
 import { loadDataset, writePromptsJsonl } from "../datasets/index.js";
 import type { Prompt } from "../datasets/prompt.js";
 
@@ -216,13 +217,20 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     writeFileAtomic(studyPaths(dir).environmentJson, `${JSON.stringify(environment, null, 2)}\n`);
     let baseline: Baseline | null = null;
     if (first.measurement.baseline.enabled) {
-      baseline = (
-        await getBaseline({
-          devices,
-          durationS: first.measurement.baseline.durationS,
-          ttlS: first.measurement.baseline.cacheTtlS,
-        })
-      ).baseline;
+      // Measured beside an idle container of the image the backend runs in, when it runs in one.
+      const idle = first.docker ? await startIdleContainer(first.docker, uuids, `lem-baseline-${process.pid}-${Date.now()}`) : undefined;
+      try {
+        baseline = (
+          await getBaseline({
+            devices,
+            durationS: first.measurement.baseline.durationS,
+            ttlS: first.measurement.baseline.cacheTtlS,
+            ...(first.docker ? { context: `docker:${first.docker.image}` } : {}),
+          })
+        ).baseline;
+      } finally {
+        await idle?.remove();
+      }
     }
     const persistenceMode = Object.fromEntries(facts.map((f) => [f.uuid, f.persistenceMode]));
     const preflightRecord = { skipped: preflightSkipped, warnings: preflightWarnings };
