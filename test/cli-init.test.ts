@@ -1,6 +1,6 @@
 // `lem init`: what it detects, which starter study it writes, and that the study runs as written.
 import { execa } from "execa";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -170,6 +170,19 @@ describe("lem init on this machine (no GPU)", () => {
     const r = await lemIn(dir, ["run", "my study.yaml"], { LEM_SIMULATE: "steady", LEM_CACHE_DIR: join(dir, "cache"), LEM_LOCK_DIR: join(dir, "locks") });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/lem: study completed: 4 completed; results in .*command-starter_/);
+  });
+
+  it("finds Python engines with python3 without importing them", async () => {
+    const dir = tempDir();
+    // Packages that fail when imported: found all the same, so the probe never imports.
+    for (const name of ["vllm", "transformers", "torch"]) {
+      mkdirSync(join(dir, "site", name), { recursive: true });
+      writeFileSync(join(dir, "site", name, "__init__.py"), 'raise SystemExit("imported")\n');
+    }
+    const r = await lemIn(dir, ["init"], { PYTHONPATH: join(dir, "site") });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\n {2}found: .*python3: import vllm; .*python3: import transformers, torch/);
+    expect(r.stdout).toContain("with a GPU it would write the vllm study.");
   });
 
   it("quotes a file name with a space in the next command", async () => {

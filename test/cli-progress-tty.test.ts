@@ -3,9 +3,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventLine, runEndLine } from "../lib/cli/progress/event-lines.js";
-import { progressBar } from "../lib/cli/progress/render-region.js";
+import type { GpuReading } from "../lib/cli/progress/latest-readings.js";
+import { formatGpuNow, progressBar } from "../lib/cli/progress/render-region.js";
 import { StudyProgress } from "../lib/cli/progress/study-progress.js";
-import { colorEnabled } from "../lib/cli/progress/terminal.js";
+import { colorEnabled, colorsFor } from "../lib/cli/progress/terminal.js";
 import { cleanEnv, lemBin, runLem } from "./support/run-lem.js";
 import { writeStudy } from "./support/study.js";
 import { PROMPT, shellQuote, TmuxServer } from "./support/tmux.js";
@@ -158,6 +159,24 @@ describe("progress display pieces", () => {
     p.apply({ ...start, runs: 10, pending: 3 }, 0);
     expect(p.done).toBe(7);
     expect(progressBar(p.done, p.total, 10)).toBe("[#######---]");
+  });
+
+  it("shows the summed power and each GPU's power and temperature for up to four GPUs, the sum and the hottest beyond", () => {
+    const reading = (index: number, powerW: number, temperatureC: number): GpuReading => ({
+      index,
+      powerW,
+      temperatureC,
+      smClockMHz: null,
+      memoryUsedMiB: null,
+      throttleReasons: null,
+      utilizationGpuPct: null,
+      utilizationMemoryPct: null,
+    });
+    const plain = colorsFor({ isTTY: false });
+    expect(formatGpuNow([reading(0, 300, 60)], plain)).toBe("300.0 W, 60 °C");
+    expect(formatGpuNow([reading(0, 300, 60), reading(2, 250.5, 55)], plain)).toBe("550.5 W (GPU 0 300.0 W 60 °C, GPU 2 250.5 W 55 °C)");
+    const eight = Array.from({ length: 8 }, (_, i) => reading(i, 100, 50 + i));
+    expect(formatGpuNow(eight, plain)).toBe("800.0 W on 8 GPUs, hottest 57 °C");
   });
 
   it("formats a finished run with energy, energy per output token, window and tokens/s", () => {

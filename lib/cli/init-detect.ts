@@ -4,6 +4,7 @@
  * probes are quick (a PATH lookup, one short Python run, a module resolution) and run in
  * parallel.
  */
+import { createRequire } from "node:module";
 import { NO_NVML_HINT, nvmlStatus } from "../gpu/provider.js";
 import { findOnPath, runCommand } from "../environment/run-command.js";
 
@@ -158,8 +159,9 @@ async function realPythonModules(modules: readonly string[]): Promise<{ python: 
 
 function realNodePackage(name: string): boolean {
   try {
-    // Resolved from this file, so from lem's own package and its node_modules.
-    import.meta.resolve(name);
+    // Resolved from this file, so from lem's own package and its node_modules, as lem's
+    // harness resolves it (node-llama-cpp's "exports" have a "node" condition require matches).
+    createRequire(import.meta.url).resolve(name);
     return true;
   } catch {
     return false;

@@ -142,7 +142,7 @@ export const CLIENT_SCRIPT = String.raw`
         hovertemplate: "<b>%{text}</b><br>%{x:.4g} output tokens/s (%{customdata[0]})<br>%{y:.4g} mJ/output token (%{customdata[1]})<extra>" + name + "</extra>"
       };
     }
-    var traces = [trace(front, "Pareto front (no configuration is better on both)", t.front, "diamond", true)];
+    var traces = [trace(front, "Pareto front (not beaten on both figures)", t.front, "diamond", true)];
     if (others.length) traces.push(trace(others, "dominated configurations", t.other, "circle", false));
     return {
       data: traces,
@@ -187,15 +187,21 @@ export const CLIENT_SCRIPT = String.raw`
       });
     });
     var shapes = [], annotations = [];
-    var reasons = {};
-    tl.throttle.forEach(function (e) { e.reasons.forEach(function (r) { reasons[r] = true; }); });
-    var throttleName = "throttled (" + Object.keys(reasons).join(", ") + ")";
-    tl.throttle.forEach(function (e, i) {
+    // One legend entry per GPU that throttled, naming every reason seen.
+    var reasonsByDevice = {};
+    tl.throttle.forEach(function (e) {
+      var seen = reasonsByDevice[e.device] = reasonsByDevice[e.device] || {};
+      e.reasons.forEach(function (r) { seen[r] = true; });
+    });
+    var inLegend = {};
+    tl.throttle.forEach(function (e) {
+      var name = (single ? "" : "GPU " + e.device + " ") + "throttled (" + Object.keys(reasonsByDevice[e.device]).join(", ") + ")";
       shapes.push({
         type: "rect", xref: "x", yref: "paper", x0: e.startS, x1: e.endS, y0: 0, y1: 1,
         fillcolor: t.throttle, line: { width: 0 }, layer: "below",
-        name: throttleName, legendgroup: "throttle", showlegend: i === 0
+        name: name, legendgroup: "throttle-" + e.device, showlegend: !inLegend[e.device]
       });
+      inLegend[e.device] = true;
     });
     if (tl.window) {
       [["window start", tl.window.startS, "right"], ["window end", tl.window.endS, "left"]].forEach(function (w) {

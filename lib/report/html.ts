@@ -182,7 +182,7 @@ function configurationTable(d: ReportData): string {
       tdFigure(c.outputTokensPerS),
       tdFigure(c.energyPerRequestJ),
       `<td class="num">${h(maxCvText(c))}${c.highVariation ? ' <span class="flag" title="the cycles disagree by more than the CV threshold">!</span>' : ""}</td>`,
-      c.onParetoFront ? `<td><span class="front-mark" title="on the Pareto front">◆ yes</span></td>` : td("no"),
+      c.onParetoFront ? `<td class="nowrap"><span class="front-mark" title="on the Pareto front">◆ yes</span></td>` : td("no"),
     ]),
   );
 }

@@ -126,7 +126,8 @@ thead th {
   vertical-align: bottom;
 }
 tbody tr:hover { background: var(--surface); }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.num { text-align: right; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.sweep span { display: block; white-space: nowrap; }
 td.nowrap, code.nowrap { white-space: nowrap; }
 td .ci { display: block; color: var(--muted); font-size: 0.82rem; }
@@ -153,7 +154,8 @@ select, button {
 }
 select { max-width: 100%; }
 button { cursor: pointer; }
-.run-link { font-family: var(--mono); font-size: 0.85rem; }
+.run-link { font-family: var(--mono); font-size: 0.85rem; text-decoration: none; }
+a.run-link:hover { text-decoration: underline; }
 .warning-group { border: 1px solid var(--border); border-radius: 8px; margin: 0.6rem 0; padding: 0 14px; }
 .warning-group > summary { cursor: pointer; padding: 10px 0; font-weight: 600; }
 .warning-group > summary .count { color: var(--muted); font-weight: 400; margin-left: 0.5em; }

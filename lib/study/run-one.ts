@@ -7,6 +7,7 @@ import type { BackendOutcome } from "../backends/backend-outcome.js";
 import { processStartTicks } from "../backends/child-process.js";
 import type { Prompt } from "../datasets/prompt.js";
 import { runBackend } from "./backend-for-run.js";
+import { isServerBackend } from "../config/schema.js";
 import { steadyStateResult } from "./steady-state-result.js";
 import { writeRequestsJsonl } from "../results/requests-jsonl.js";
 import { checkResidualMemory } from "../gpu/residual-memory.js";
@@ -132,6 +133,17 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     warnings.push(...energy.warnings);
   }
   const counts = backend.requests;
+  if (isServerBackend(cfg.backend) && !cfg.server?.url) {
+    // A stopped engine frees its GPU memory asynchronously: wait for it here, so that the next
+    // run starts on empty GPUs, and say so in this run's result when it does not go.
+    const released = await checkResidualMemory({
+      devices: ctx.devices,
+      thresholdMiB: m.residualMemoryThresholdMiB,
+      waitMs: Math.max(m.residualMemoryWaitS, 30) * 1000,
+    });
+    backend.details.memoryReleaseWaitS = released.waitedMs / 1000;
+    for (const message of released.warnings) warnings.push({ code: "memory-not-released", message: `after the server stopped: ${message}` });
+  }
   const failures = deviceFailures(recorder.sampler.summary(), window.startNs);
   warnings.push(...deviceFailureWarnings(failures));
   const windowS = Number(window.endNs - window.startNs) / 1e9;
