@@ -95,3 +95,4 @@ export {
 export { readStudy, listStudies, StudyReadError, type StudyOnDisk, type StudyListing } from "./results/study-reader.js";
 export { compareStudies, type StudyComparison, type ConfigComparison } from "./results/compare.js";
 export { exportStudy, EXPORT_FORMATS, type ExportFormat } from "./results/export.js";
+export { writeReport, gatherReportData, REPORT_FILE, type WriteReportOptions, type WrittenReport, type ReportData } from "./report/index.js";

@@ -7,7 +7,7 @@
 //   node harness/node/workload.mjs --model tiny --batch-size 8 --prompts 32 \
 //        --max-output-tokens 128 [--input-tokens 256] [--step-ms 4] [--warmup 2]
 //        [--fail-after-ms N] [--hang] [--flood-bytes N] [--exit-code N]
-import { writeSync } from "node:fs";
+import { openSync, writeSync } from "node:fs";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
@@ -42,11 +42,13 @@ const maxOutput = Math.max(1, num("max-output-tokens"));
 const inputTokens = num("input-tokens");
 const stepMs = num("step-ms");
 
+// In a container fd 3 does not cross `docker run`: lem names a file in the mounted run directory instead.
+const protocolFd = process.env.LEM_PROTOCOL_PATH ? openSync(process.env.LEM_PROTOCOL_PATH, "a") : 3;
 let fd3 = true;
 const send = (event) => {
   if (!fd3) return;
   try {
-    writeSync(3, `${JSON.stringify(event)}\n`);
+    writeSync(protocolFd, `${JSON.stringify(event)}\n`);
   } catch {
     fd3 = false; // run without lem: no protocol channel
   }

@@ -41,6 +41,10 @@ export const CLIENT_SCRIPT = String.raw`
     var decimals = Math.max(0, d - 1 - Math.floor(Math.log10(Math.abs(x))));
     return x.toFixed(Math.min(decimals, 12));
   }
+  // Times on the timeline: millisecond steps, like the axis.
+  function seconds(x) {
+    return x.toFixed(3);
+  }
   function interval(ci, scale, unit) {
     return ci ? "95% CI [" + fmt(ci.low * scale) + ", " + fmt(ci.high * scale) + "] " + unit : "no interval (fewer than 2 runs)";
   }
@@ -172,15 +176,17 @@ export const CLIENT_SCRIPT = String.raw`
     var tl = run.timeline;
     var traces = [];
     var single = tl.devices.length === 1;
+    // The theme's four accents first, then fixed hues readable on light and dark (8-GPU nodes).
+    var palette = t.accent.concat(["#0891b2", "#db2777", "#65a30d", "#ca8a04", "#64748b", "#dc2626"]);
     tl.devices.forEach(function (d, k) {
-      var color = t.accent[k % t.accent.length];
+      var color = palette[k % palette.length];
       traces.push({
-        type: "scatter", mode: "lines", name: "GPU " + d.index + " power (W)",
+        type: "scatter", mode: "lines", name: "GPU " + d.index + " power (W)", legendgroup: "gpu-" + d.index,
         x: d.power.x, y: d.power.y, line: { color: color, width: 1.6 },
         hovertemplate: "%{x:.3f} s<br>%{y:.1f} W<extra>GPU " + d.index + " power</extra>"
       });
       traces.push({
-        type: "scatter", mode: "lines", name: "GPU " + d.index + " temperature (\u00b0C)", yaxis: "y2",
+        type: "scatter", mode: "lines", name: "GPU " + d.index + " temperature (\u00b0C)", yaxis: "y2", legendgroup: "gpu-" + d.index,
         x: d.temperature.x, y: d.temperature.y,
         line: { color: single ? t.accent[1] : color, width: 1.6, dash: "dot" },
         hovertemplate: "%{x:.3f} s<br>%{y:.1f} \u00b0C<extra>GPU " + d.index + " temperature</extra>"
@@ -241,11 +247,11 @@ export const CLIENT_SCRIPT = String.raw`
         " power points (M4 downsampling, peaks kept; at most " + data.maxPointsPerRun + " per run)."
       );
       lines.push(tl.window
-        ? "Measurement window: " + fmt(tl.window.startS, 4) + " s to " + fmt(tl.window.endS, 4) + " s (dashed lines)."
+        ? "Measurement window: " + seconds(tl.window.startS) + " s to " + seconds(tl.window.endS) + " s (dashed lines)."
         : "The result records no measurement window.");
       lines.push(tl.throttle.length
         ? "Throttle episodes (shaded): " + tl.throttle.map(function (e) {
-            return "GPU " + e.device + " " + fmt(e.startS, 3) + "\u2013" + fmt(e.endS, 3) + " s " + e.reasons.join("+");
+            return "GPU " + e.device + " " + seconds(e.startS) + "\u2013" + seconds(e.endS) + " s " + e.reasons.join("+");
           }).join("; ") + "."
         : "No throttle episode (no clock-lowering reason seen).");
     }

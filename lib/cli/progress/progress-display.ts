@@ -13,14 +13,15 @@ export interface ProgressDisplay {
 
 /** Off a terminal, or with --quiet: one plain line per event on stderr, no escape codes. */
 export class PlainProgress implements ProgressDisplay {
-  constructor(private readonly stream: NodeJS.WritableStream = process.stderr) {}
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
 
   onEvent(event: StudyEvent): void {
     this.stream.write(`${eventLine(event)}\n`);
   }
 
   note(text: string): void {
-    this.stream.write(`${text}\n`);
+    // On a terminal (--quiet) the note starts below the "^C" the terminal echoed.
+    this.stream.write(`${this.stream.isTTY ? "\n" : ""}${text}\n`);
   }
 
   close(): void {}
