@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { checkDocker, checkDockerAll, hasNvidiaToolkit } from "../lib/backends/docker/docker-checks.js";
+import { checkDocker, checkDockerAll, hasNvidiaToolkit } from "../lib/preflight/check-docker.js";
 import { dockerKillArgv, dockerRunArgv, dockerStopArgv, type DockerRunOptions } from "../lib/backends/docker/docker-run-argv.js";
 import { imageDigest, parseInspectOutput, repositoryOf } from "../lib/backends/docker/image-digest.js";
 import { freePort, startServer, waitForServer } from "../lib/backends/server/index.js";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkNodeLlamaCpp, resolveNodeLlamaCpp } from "../lib/backends/llamacpp/check-node-llama-cpp.js";
+import { checkNodeLlamaCpp, resolveNodeLlamaCpp } from "../lib/preflight/check-node-llama-cpp.js";
 import { llamaCppArgv, llamaCppHarnessPath } from "../lib/backends/llamacpp/llamacpp-argv.js";
 import { runChild, type ChildOutcome } from "../lib/backends/child-process.js";
 import { markedWindow, type ChildEvent } from "../lib/backends/protocol.js";

@@ -2,7 +2,7 @@
  * Check "backend": the engine's executable or Python interpreter and its modules are
  * installed. Probes are quick programs with a timeout; none of them touches a GPU.
  */
-import { findExecutable, lastLine, runProbe, type ProbeResult } from "./probe.js";
+import { findExecutable, lastLine, runProbe, type ProbeResult } from "../process/probe.js";
 import { emptyOutcome, type CheckOutcome, type PreflightRequest } from "./types.js";
 
 const MODULE_NAME = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/;

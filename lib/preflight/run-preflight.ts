@@ -2,7 +2,7 @@
  * Pre-flight: every check runs, then all failures are raised together as one PreflightError,
  * so a user fixes everything in one go instead of one problem per attempt. Warnings never block.
  */
-import { checkDockerAll } from "../backends/docker/docker-checks.js";
+import { checkDockerAll } from "./check-docker.js";
 import { checkCommand, checkPython } from "./check-backend.js";
 import { checkGpuLocks } from "./check-gpu-locks.js";
 import { checkGpus } from "./check-gpus.js";

@@ -225,6 +225,8 @@ export const CLIENT_SCRIPT = String.raw`
         yaxis: axis(t, "Power (W)", { rangemode: "tozero" }),
         yaxis2: axis(t, "Temperature (\u00b0C)", { overlaying: "y", side: "right", showgrid: false, range: temperatureRange(tl) }),
         margin: { l: 70, r: 70, t: 72, b: 40 },
+        // The legend holds two rows per five GPUs: make room on 8-GPU nodes.
+        height: 460 + 44 * Math.max(0, Math.ceil(tl.devices.length / 5) - 1),
         shapes: shapes,
         annotations: annotations
       })

@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { isServerBackend, type ExperimentConfig } from "../config/schema.js";
 import { fillArgv } from "../backends/command-template.js";
-import { checkNodeLlamaCpp } from "../backends/llamacpp/check-node-llama-cpp.js";
+import { checkNodeLlamaCpp } from "../preflight/check-node-llama-cpp.js";
 import { defaultHealthPath, engineExecutable } from "../backends/server/index.js";
 import { baseUrlOf } from "../backends/server-backend.js";
 import type { CheckOutcome, PreflightIssue, PreflightRequest } from "../preflight/types.js";

@@ -3,7 +3,7 @@
  * same bits: its registry digest (repo@sha256:..., absent for an image built locally) and its
  * image id (the sha256 of its configuration, always present).
  */
-import { lastLine, runProbe } from "../../preflight/probe.js";
+import { lastLine, runProbe } from "../../process/probe.js";
 
 export interface ImageDigest {
   /** "sha256:..." of the registry manifest the image was pulled by; null when it was never pushed or pulled. */

@@ -10,9 +10,9 @@
  *   it for --gpus; this one assumes the daemon runs here, which --network host needs anyway).
  */
 import { accessSync, constants, statSync } from "node:fs";
-import { findExecutable, lastLine, runProbe, type ProbeResult } from "../../preflight/probe.js";
-import type { CheckOutcome } from "../../preflight/types.js";
-import { imageDigest } from "./image-digest.js";
+import { findExecutable, lastLine, runProbe, type ProbeResult } from "../process/probe.js";
+import type { CheckOutcome } from "./types.js";
+import { imageDigest } from "../backends/docker/image-digest.js";
 
 export interface DockerCheckRequest {
   docker: string;

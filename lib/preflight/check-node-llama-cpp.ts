@@ -6,8 +6,8 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { PreflightIssue } from "../../preflight/types.js";
-import { llamaCppModelPath } from "./llamacpp-argv.js";
+import type { PreflightIssue } from "./types.js";
+import { llamaCppModelPath } from "../backends/llamacpp/llamacpp-argv.js";
 
 const GGUF_MAGIC = "GGUF";
 
