@@ -96,3 +96,29 @@ export { readStudy, listStudies, StudyReadError, type StudyOnDisk, type StudyLis
 export { compareStudies, type StudyComparison, type ConfigComparison } from "./results/compare.js";
 export { exportStudy, EXPORT_FORMATS, type ExportFormat } from "./results/export.js";
 export { writeReport, gatherReportData, REPORT_FILE, type WriteReportOptions, type WrittenReport, type ReportData } from "./report/index.js";
+export * from "./datasets/index.js";
+export {
+  runWorkload,
+  sendRequest,
+  steadyStateWindow,
+  summarizeRequests,
+  poissonArrivalOffsetsNs,
+  type WorkloadOptions,
+  type WorkloadOutcome,
+} from "./backends/openai/index.js";
+export type { RequestRecord } from "./backends/request-record.js";
+export type { BackendOutcome, EngineFacts, RequestTotals } from "./backends/backend-outcome.js";
+export {
+  startServer,
+  waitForServer,
+  engineInfo,
+  serverLaunchArgv,
+  defaultHealthPath,
+  ServerError,
+  type ServerHandle,
+  type EngineInfo,
+} from "./backends/server/index.js";
+export { dockerRunArgv, type DockerRunOptions } from "./backends/docker/docker-run-argv.js";
+export { imageDigest } from "./backends/docker/image-digest.js";
+export { findPython, PythonNotFoundError } from "./backends/transformers/find-python.js";
+export { configurationReferenceMarkdown } from "./config/reference-markdown.js";

@@ -307,6 +307,7 @@ describe("the report in headless Chromium", () => {
   it("saves a screenshot to test/.artifacts/report.png", async () => {
     mkdirSync(artifacts, { recursive: true });
     const file = join(artifacts, "report.png");
+    await page.mouse.move(0, 0); // no hover label or chart toolbar in the picture
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: file, fullPage: true });
     expect(readFileSync(file).subarray(1, 4).toString()).toBe("PNG");

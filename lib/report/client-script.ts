@@ -218,15 +218,17 @@ export const CLIENT_SCRIPT = String.raw`
         });
       });
     }
+    var legendRows = Math.ceil((traces.length + Object.keys(inLegend).length) / 5);
     return {
       data: traces,
       layout: layout(t, "Power and temperature, run " + run.label, {
         xaxis: axis(t, "Time since the run's first sample (s)", { rangemode: "tozero" }),
         yaxis: axis(t, "Power (W)", { rangemode: "tozero" }),
         yaxis2: axis(t, "Temperature (\u00b0C)", { overlaying: "y", side: "right", showgrid: false, range: temperatureRange(tl) }),
-        margin: { l: 70, r: 70, t: 72, b: 40 },
-        // The legend holds two rows per five GPUs: make room on 8-GPU nodes.
-        height: 460 + 44 * Math.max(0, Math.ceil(tl.devices.length / 5) - 1),
+        // The legend sits at the figure's foot; it grows by a row per few entries (8-GPU nodes).
+        margin: { l: 70, r: 70, t: 72, b: 64 + 22 * legendRows },
+        height: 440 + 22 * legendRows,
+        legend: { orientation: "h", x: 0, xanchor: "left", y: 0, yanchor: "bottom", yref: "container" },
         shapes: shapes,
         annotations: annotations
       })
@@ -277,6 +279,7 @@ export const CLIENT_SCRIPT = String.raw`
     var fig = chart.figure(theme());
     if (!fig) {
       if (el.classList.contains("js-plotly-plot")) Plotly.purge(el);
+      el.style.height = "";
       el.classList.add("chart-empty");
       el.textContent = chart.empty;
       el.setAttribute("data-drawn", "empty");
@@ -284,6 +287,8 @@ export const CLIENT_SCRIPT = String.raw`
     }
     el.classList.remove("chart-empty");
     if (!el.classList.contains("js-plotly-plot")) el.textContent = "";
+    // A responsive plot fills its container: the container takes the figure's height.
+    el.style.height = fig.layout.height + "px";
     el.setAttribute("data-drawn", "pending");
     Plotly.react(el, fig.data, fig.layout, CONFIG).then(function () {
       el.setAttribute("data-drawn", "true");

@@ -30,6 +30,7 @@ import { isServerBackend } from "../config/schema.js";
 import { launchArgvOf } from "../backends/server-backend.js";
 import { backendPreflight } from "./backend-preflight.js";
 import { startIdleContainer } from "./docker-baseline.js";
+import { writeReport } from "../report/index.js";
 import { loadDataset, writePromptsJsonl } from "../datasets/index.js";
 import type { Prompt } from "../datasets/prompt.js";
 
@@ -61,7 +62,14 @@ export type StudyEvent =
       error?: string;
     }
   | { type: "circuit-pause"; pauseS: number; failures: number }
-  | { type: "study-end"; dir: string; status: StudyStatus; counts: Record<string, number> };
+  | {
+      type: "study-end";
+      dir: string;
+      status: StudyStatus;
+      counts: Record<string, number>;
+      /** The HTML report written beside the results; null with the reason when it could not be. */
+      report: { path: string } | { error: string };
+    };
 
 export type StudyStatus = "completed" | "completed-with-failures" | "interrupted" | "stopped";
 
@@ -81,6 +89,7 @@ export interface StudyOutcome {
   dir: string;
   status: StudyStatus;
   counts: Record<string, number>;
+  report?: { path: string } | { error: string };
 }
 
 function timestamp(): string {
@@ -332,8 +341,15 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     const counts = manifest.counts();
     if (status === "completed" && counts.failed > 0) status = "completed-with-failures";
     writeSummary(dir, manifest, loaded, status);
-    o.onEvent?.({ type: "study-end", dir, status, counts });
-    return { dir, status, counts };
+    // The results are safe on disk already: a report that cannot be written never fails the study.
+    let report: { path: string } | { error: string };
+    try {
+      report = { path: (await writeReport(dir)).path };
+    } catch (error) {
+      report = { error: `the HTML report could not be written (${error instanceof Error ? error.message : String(error)}); try lem report ${dir}` };
+    }
+    o.onEvent?.({ type: "study-end", dir, status, counts, report });
+    return { dir, status, counts, report };
   } finally {
     locks.release();
     process.off("exit", releaseOnExit);

@@ -41,7 +41,8 @@ export function eventLine(e: StudyEvent, c: Colors = plain): string {
         .map(([s, n]) => `${n} ${s}`)
         .join(", ");
       const status = e.status === "completed" ? c.green(e.status) : e.status === "interrupted" ? c.yellow(e.status) : c.red(e.status);
-      return `lem: study ${status}: ${counts}; results in ${e.dir}`;
+      const report = "path" in e.report ? `; report: ${e.report.path}` : `; ${e.report.error}`;
+      return `lem: study ${status}: ${counts}; results in ${e.dir}${report}`;
     }
   }
 }
