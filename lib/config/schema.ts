@@ -95,7 +95,7 @@ export const WorkloadSchema = z
     api: z.enum(["completions", "chat"]).default("completions"),
     stream: z.boolean().default(true),
     requestTimeoutS: z.number().positive().default(600),
-    /** Also account the steady-state window (ML.ENERGY benchmark): from the moment `concurrency` requests have their first token to the moment fewer than that remain in flight. */
+    /** Also account the steady-state window (ML.ENERGY benchmark): from the first instant `concurrency` requests are generating at once to the end of the (N − concurrency + 1)-th to finish. */
     steadyState: z.boolean().default(false),
   })
   .strict();
