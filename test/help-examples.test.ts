@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { allHelpExamples, commandsOf, readHelp, runsUntilInterrupted, type HelpExample } from "./support/help-examples.js";
 import { prepareHelpSandbox, sandboxEnv, sandboxFor, type HelpSandbox } from "./support/help-sandbox.js";
 
-// The examples are mostly waiting (baselines, the example study, sampling), not computing, so
-// more of them than vitest's default 5 can run at once on 2 cores; the slowest is a 60 s baseline.
-vi.setConfig({ maxConcurrency: 10 });
+// The examples mostly wait (baselines, the example study's runs, sampling) rather than compute,
+// so many can run at once even on 2 cores; the slowest, a 60 s baseline, then starts early and
+// the file takes about as long as it does.
+vi.setConfig({ maxConcurrency: 16 });
 
 const examples = allHelpExamples();
 const titleOf = (e: HelpExample) => `lem ${e.help ? `${e.help} ` : ""}--help: ${e.line}`;

@@ -126,11 +126,15 @@ export function sandboxEnv(dir: string): Record<string, string> {
  * run has ended, as when a user stops a study.
  */
 async function runExampleStudy(root: string, resultsDir: string, study: (typeof EXAMPLE_STUDIES)[number]): Promise<void> {
-  const { file } = writeStudy({ name: study.name, cycles: 2, sweep: { "params.batch_size": [1, 4] }, prompts: 6, baselineS: 0.5 });
   // Each setup study gets its own cache and lock directory so that the three can run at once.
   const scratch = mkdtempSync(join(root, `setup-${study.name}-`));
+  // The study file stays where it is: the manifest names it, and `lem run --resume` reads it.
+  const written = writeStudy({ name: study.name, cycles: 2, sweep: { "params.batch_size": [1, 4] }, prompts: 6, baselineS: 0.5 });
+  const file = join(scratch, `${study.name}.json`);
+  renameSync(written.file, file);
+  rmSync(written.dir, { recursive: true });
   const child = execa(process.execPath, [lemBin, "run", file, "--json", "--output", resultsDir], {
-    env: { ...sandboxEnv(scratch), LEM_CACHE_DIR: join(scratch, "cache"), LEM_LOCK_DIR: join(scratch, "locks") },
+    env: sandboxEnv(scratch),
     extendEnv: false,
     reject: false,
     cwd: scratch,
