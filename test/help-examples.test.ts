@@ -14,7 +14,7 @@ import { prepareHelpSandbox, sandboxEnv, sandboxFor, type HelpSandbox } from "./
 // The examples mostly wait (baselines, the example study's runs, sampling) rather than compute,
 // so many can run at once even on 2 cores; the slowest, a 60 s baseline, then starts early and
 // the file takes about as long as it does.
-vi.setConfig({ maxConcurrency: 16 });
+vi.setConfig({ maxConcurrency: 10 });
 
 const examples = allHelpExamples();
 const titleOf = (e: HelpExample) => `lem ${e.help ? `${e.help} ` : ""}--help: ${e.line}`;

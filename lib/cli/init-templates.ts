@@ -161,6 +161,43 @@ const SERVER_ENGINES: Record<"vllm" | "sglang" | "tgi" | "trtllm", ServerEngine>
 
 const CONCURRENCY = [1, 4, 16, 64];
 
+/** The measurement block of the GPU starter studies (inside base): steady settings for real GPUs. */
+function gpuMeasurement(warmupComment: string, warmupRequests: number): string {
+  return `  measurement:
+    # Power sampling interval in milliseconds.
+    intervalMs: 10
+    # ${warmupComment}
+    warmupRequests: ${warmupRequests}
+    # Idle power, measured for 30 s before the study (and cached a day), is subtracted.
+    baseline:
+      durationS: 30
+    # Between runs, wait until the GPU is back near idle power and temperature (at most 120 s).
+    settling:
+      mode: thermal
+      maxWaitS: 120`;
+}
+
+/** The sweep over one key, the execution and the output of the GPU starter studies. */
+function gpuStudyTail(sweepKey: string, values: string): string {
+  return `
+# The sweep: each dotted key with a list of values is an axis; every value runs.
+sweep:
+  ${sweepKey}: [${values}]
+
+execution:
+  # Every configuration runs 3 times, to see how much the figures vary.
+  cycles: 3
+  # A seeded random order in each cycle, so drifts do not favour one configuration.
+  order: shuffled
+  # Stop a run that takes longer than this (seconds).
+  runTimeoutS: 1800
+
+# Where results go, relative to this file (one directory per study run).
+output:
+  dir: results
+`;
+}
+
 function serverStudy(ctx: TemplateContext, engine: ServerEngine, docker: boolean): RenderedTemplate {
   const f = shellWord(ctx.file);
   const name = docker ? `${engine.backend}-docker-starter` : `${engine.backend}-starter`;
@@ -230,35 +267,8 @@ ${dockerBlock}  server:
     # 0: greedy decoding.
     temperature: 0
 ${eos}
-  measurement:
-    # Power sampling interval in milliseconds.
-    intervalMs: 10
-    # Requests sent before the measurement window opens (compilation, caches, clocks).
-    warmupRequests: 8
-    # Idle power, measured for 30 s before the study (and cached a day), is subtracted.
-    baseline:
-      durationS: 30
-    # Between runs, wait until the GPU is back near idle power and temperature (at most 120 s).
-    settling:
-      mode: thermal
-      maxWaitS: 120
-
-# The sweep: each dotted key with a list of values is an axis; every value runs.
-sweep:
-  workload.concurrency: [${CONCURRENCY.join(", ")}]
-
-execution:
-  # Every configuration runs 3 times, to see how much the figures vary.
-  cycles: 3
-  # A seeded random order in each cycle, so drifts do not favour one configuration.
-  order: shuffled
-  # Stop a run that takes longer than this (seconds).
-  runTimeoutS: 1800
-
-# Where results go, relative to this file (one directory per study run).
-output:
-  dir: results
-`;
+${gpuMeasurement("Requests sent before the measurement window opens (compilation, caches, clocks).", 8)}
+${gpuStudyTail("workload.concurrency", `${CONCURRENCY.join(", ")}`)}`;
   return {
     yaml,
     summary: `${STARTER_MODEL} on ${engine.label}${docker ? " in docker" : ""}, concurrency ${CONCURRENCY.join(", ")} x 3 cycles`,
@@ -311,35 +321,8 @@ base:
     maxOutputTokens: 128
     # 0: greedy decoding.
     temperature: 0
-  measurement:
-    # Power sampling interval in milliseconds.
-    intervalMs: 10
-    # Batches generated before the measurement window opens.
-    warmupRequests: 2
-    # Idle power, measured for 30 s before the study (and cached a day), is subtracted.
-    baseline:
-      durationS: 30
-    # Between runs, wait until the GPU is back near idle power and temperature (at most 120 s).
-    settling:
-      mode: thermal
-      maxWaitS: 120
-
-# The sweep: each dotted key with a list of values is an axis; every value runs.
-sweep:
-  transformers.batchSize: [1, 4, 16]
-
-execution:
-  # Every configuration runs 3 times, to see how much the figures vary.
-  cycles: 3
-  # A seeded random order in each cycle, so drifts do not favour one configuration.
-  order: shuffled
-  # Stop a run that takes longer than this (seconds).
-  runTimeoutS: 1800
-
-# Where results go, relative to this file (one directory per study run).
-output:
-  dir: results
-`;
+${gpuMeasurement("Batches generated before the measurement window opens.", 2)}
+${gpuStudyTail("transformers.batchSize", `1, 4, 16`)}`;
   return { yaml, summary: `${STARTER_MODEL} with transformers, batch size 1, 4, 16 x 3 cycles`, next: [`lem run ${f} --dry-run`, `lem run ${f}`] };
 }
 
@@ -411,30 +394,8 @@ base:
     temperature: 0
     # Generate exactly maxOutputTokens tokens per request, so every configuration does the same work.
     ignoreEos: true
-  measurement:
-    intervalMs: 10
-    # Requests sent before the measurement window opens.
-    warmupRequests: 4
-    # Idle power, measured for 30 s before the study (and cached a day), is subtracted.
-    baseline:
-      durationS: 30
-    # Between runs, wait until the GPU is back near idle power and temperature (at most 120 s).
-    settling:
-      mode: thermal
-      maxWaitS: 120
-
-sweep:
-  workload.concurrency: [1, 4, 8]
-
-execution:
-  cycles: 3
-  order: shuffled
-  runTimeoutS: 1800
-
-# Where results go, relative to this file (one directory per study run).
-output:
-  dir: results
-`;
+${gpuMeasurement("Requests sent before the measurement window opens.", 4)}
+${gpuStudyTail("workload.concurrency", `1, 4, 8`)}`;
   return {
     yaml,
     summary: "a GGUF model on llama-server, concurrency 1, 4, 8 x 3 cycles",
@@ -478,30 +439,8 @@ base:
     temperature: 0
     # Generate exactly maxOutputTokens tokens per request, so every configuration does the same work.
     ignoreEos: true
-  measurement:
-    intervalMs: 10
-    # Requests generated before the measurement window opens.
-    warmupRequests: 2
-    # Idle power, measured for 30 s before the study (and cached a day), is subtracted.
-    baseline:
-      durationS: 30
-    # Between runs, wait until the GPU is back near idle power and temperature (at most 120 s).
-    settling:
-      mode: thermal
-      maxWaitS: 120
-
-sweep:
-  llamacpp.batchSize: [1, 4]
-
-execution:
-  cycles: 3
-  order: shuffled
-  runTimeoutS: 1800
-
-# Where results go, relative to this file (one directory per study run).
-output:
-  dir: results
-`;
+${gpuMeasurement("Requests generated before the measurement window opens.", 2)}
+${gpuStudyTail("llamacpp.batchSize", `1, 4`)}`;
   return {
     yaml,
     summary: "a GGUF model with llama.cpp (node-llama-cpp), batch size 1, 4 x 3 cycles",

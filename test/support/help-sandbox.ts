@@ -129,7 +129,7 @@ async function runExampleStudy(root: string, resultsDir: string, study: (typeof 
   // Each setup study gets its own cache and lock directory so that the three can run at once.
   const scratch = mkdtempSync(join(root, `setup-${study.name}-`));
   // The study file stays where it is: the manifest names it, and `lem run --resume` reads it.
-  const written = writeStudy({ name: study.name, cycles: 2, sweep: { "params.batch_size": [1, 4] }, prompts: 6, baselineS: 0.5 });
+  const written = writeStudy({ name: study.name, cycles: 2, sweep: { "params.batch_size": [1, 4] }, prompts: 6, stepMs: 10, baselineS: 0.5 });
   const file = join(scratch, `${study.name}.json`);
   renameSync(written.file, file);
   rmSync(written.dir, { recursive: true });

@@ -4,9 +4,8 @@
  * interpreter that is not there is an error, never a silent fall back to another Python (whose
  * packages would be measured instead).
  */
-import { accessSync, constants, statSync } from "node:fs";
-import { delimiter, isAbsolute, resolve } from "node:path";
 import { LemError } from "../../errors.js";
+import { findExecutable } from "../../process/probe.js";
 
 export type PythonSource = "config" | "LEM_PYTHON" | "PATH";
 
@@ -25,30 +24,6 @@ export class PythonNotFoundError extends LemError {
   }
 }
 
-function isExecutableFile(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A command as a shell would find it: a path (with a slash) as is, a bare name on PATH. */
-function locate(command: string, pathVar: string): string | undefined {
-  if (command.includes("/")) {
-    const path = isAbsolute(command) ? command : resolve(command);
-    return isExecutableFile(path) ? path : undefined;
-  }
-  for (const dir of pathVar.split(delimiter)) {
-    if (!dir) continue;
-    const path = resolve(dir, command);
-    if (isExecutableFile(path)) return path;
-  }
-  return undefined;
-}
-
 const ADVICE =
   "Install Python 3.9 or newer with torch, transformers and accelerate, then name it in the experiment " +
   "(transformers.python: /path/to/venv/bin/python) or in the environment (LEM_PYTHON=/path/to/venv/bin/python).";
@@ -61,20 +36,20 @@ export function findPython(configured?: string, env: NodeJS.ProcessEnv = process
   const pathVar = env.PATH ?? "";
   const described = (command: string) => (command.includes("/") ? "(not an executable file)" : `(not on PATH: ${pathVar || "empty"})`);
   if (configured !== undefined) {
-    const found = locate(configured, pathVar);
+    const found = findExecutable(configured, pathVar);
     if (found) return { interpreter: found, source: "config" };
     const tried = [`transformers.python "${configured}" ${described(configured)}`];
     throw new PythonNotFoundError(`no Python for the transformers backend: ${tried[0]}. Fix transformers.python in the experiment. ${ADVICE}`, tried);
   }
   const fromEnv = env.LEM_PYTHON;
   if (fromEnv) {
-    const found = locate(fromEnv, pathVar);
+    const found = findExecutable(fromEnv, pathVar);
     if (found) return { interpreter: found, source: "LEM_PYTHON" };
     const tried = [`LEM_PYTHON "${fromEnv}" ${described(fromEnv)}`];
     throw new PythonNotFoundError(`no Python for the transformers backend: ${tried[0]}. Fix or unset LEM_PYTHON. ${ADVICE}`, tried);
   }
   for (const name of ["python3", "python"]) {
-    const found = locate(name, pathVar);
+    const found = findExecutable(name, pathVar);
     if (found) return { interpreter: found, source: "PATH" };
   }
   const tried = ["transformers.python (not set)", "LEM_PYTHON (not set)", `python3 and python on PATH (${pathVar || "empty"})`];
