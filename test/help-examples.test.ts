@@ -5,26 +5,29 @@
 // Rule: an example exits 0. The one kind that runs until the user stops it, a `lem monitor`
 // example without --duration, must still be running once it has shown its first table and
 // 2 s have passed, and must exit 0 on Ctrl-C (SIGINT to its process group, as a terminal sends).
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { allHelpExamples, commandsOf, readHelp, runsUntilInterrupted, type HelpExample } from "./support/help-examples.js";
 import { prepareHelpSandbox, sandboxEnv, sandboxFor, type HelpSandbox } from "./support/help-sandbox.js";
 
-// The examples mostly wait (baselines, the example study's runs, sampling) rather than compute,
-// so many can run at once even on 2 cores; the slowest, a 60 s baseline, then starts early and
-// the file takes about as long as it does.
-vi.setConfig({ maxConcurrency: 10 });
-
-const examples = allHelpExamples();
+// Preparing the sandbox (a few small studies, a Python environment) overlaps reading the helps.
+const preparing = prepareHelpSandbox();
+preparing.catch(() => {}); // reported by beforeAll, not as an unhandled rejection
+const examples = await allHelpExamples();
 const titleOf = (e: HelpExample) => `lem ${e.help ? `${e.help} ` : ""}--help: ${e.line}`;
 
-let sandbox: HelpSandbox;
+// The examples mostly wait (baselines, the example study's runs, sampling) rather than compute,
+// so several run at once; more than about 8 only makes them fight over 2 cores as they start.
+vi.setConfig({ maxConcurrency: 8 });
+
+let sandbox: HelpSandbox | undefined;
 beforeAll(async () => {
-  sandbox = await prepareHelpSandbox();
+  sandbox = await preparing;
 }, 120_000);
-afterAll(() => {
-  if (sandbox) rmSync(sandbox.root, { recursive: true, force: true });
+afterAll(async () => {
+  const s = sandbox ?? (await preparing.catch(() => undefined));
+  if (s) rmSync(s.root, { recursive: true, force: true });
 });
 
 /** What the example printed, for a failure message. */
@@ -37,7 +40,7 @@ async function runToCompletion(line: string, dir: string) {
 /** Starts the example in its own process group, waits for its first output and 2 s, then sends Ctrl-C. */
 async function runUntilInterrupted(line: string, dir: string) {
   const startedMs = Date.now();
-  const child: ResultPromise<{ detached: true; reject: false }> = execa("bash", ["-c", line], {
+  const child = execa("bash", ["-c", line], {
     cwd: dir,
     env: sandboxEnv(dir),
     extendEnv: false,
@@ -61,8 +64,8 @@ async function runUntilInterrupted(line: string, dir: string) {
 }
 
 describe("help examples", () => {
-  it("are found in lem --help and in the help of every command it lists", () => {
-    const commands = commandsOf(readHelp(""));
+  it("are found in lem --help and in the help of every command it lists", async () => {
+    const commands = commandsOf(await readHelp(""));
     expect(commands).toEqual(expect.arrayContaining(["run", "results", "measure", "monitor", "baseline", "preflight", "report"]));
     expect([...new Set(examples.map((e) => e.help))]).toEqual(["", ...commands]);
     for (const e of examples) expect(e.line, titleOf(e)).toMatch(/^([A-Z_]+=\S+ )*lem /);
@@ -72,13 +75,13 @@ describe("help examples", () => {
     for (const example of examples) {
       if (runsUntilInterrupted(example.line)) {
         it(`${titleOf(example)} (runs until Ctrl-C)`, { timeout: 120_000 }, async ({ expect }) => {
-          const r = await runUntilInterrupted(example.line, sandboxFor(sandbox, example.line));
+          const r = await runUntilInterrupted(example.line, await sandboxFor(sandbox!, example.line));
           expect(r.runningBeforeInterrupt, `ended before Ctrl-C${transcript(r)}`).toBe(true);
           expect(r.exitCode, transcript(r)).toBe(0);
         });
       } else {
         it(titleOf(example), { timeout: 180_000 }, async ({ expect }) => {
-          const r = await runToCompletion(example.line, sandboxFor(sandbox, example.line));
+          const r = await runToCompletion(example.line, await sandboxFor(sandbox!, example.line));
           expect(r.exitCode, transcript(r)).toBe(0);
         });
       }

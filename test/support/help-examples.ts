@@ -2,7 +2,7 @@
  * The "Examples:" of `lem --help` and of every `lem <command> --help`, read from the built
  * command as a user would see them, and the one rule for examples that run until stopped.
  */
-import { execFileSync } from "node:child_process";
+import { execa } from "execa";
 import { cleanEnv, lemBin, repoRoot } from "./run-lem.js";
 
 export interface HelpExample {
@@ -13,9 +13,10 @@ export interface HelpExample {
 }
 
 /** The text `lem [command] --help` prints. */
-export function readHelp(command: string): string {
+export async function readHelp(command: string): Promise<string> {
   const args = command === "" ? ["--help"] : [command, "--help"];
-  return execFileSync(process.execPath, [lemBin, ...args], { cwd: repoRoot, env: cleanEnv(), encoding: "utf8" });
+  const r = await execa(process.execPath, [lemBin, ...args], { cwd: repoRoot, env: cleanEnv(), extendEnv: false });
+  return r.stdout;
 }
 
 /** The indented lines under a heading such as "Examples:", up to the next blank or unindented line. */
@@ -37,11 +38,11 @@ export function commandsOf(mainHelp: string): string[] {
 }
 
 /** Every example of the main help and of each command's help, in that order. */
-export function allHelpExamples(): HelpExample[] {
-  const main = readHelp("");
-  return ["", ...commandsOf(main)].flatMap((help) =>
-    sectionLines(help === "" ? main : readHelp(help), "Examples:").map((line) => ({ help, line })),
-  );
+export async function allHelpExamples(): Promise<HelpExample[]> {
+  const main = await readHelp("");
+  const helps = ["", ...commandsOf(main)];
+  const texts = await Promise.all(helps.map((help) => (help === "" ? main : readHelp(help))));
+  return helps.flatMap((help, i) => sectionLines(texts[i]!, "Examples:").map((line) => ({ help, line })));
 }
 
 /** The words of `lem ...` in an example, after any leading VAR=value assignments. */
