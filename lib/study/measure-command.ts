@@ -55,7 +55,6 @@ export interface CommandMeasurement {
   simulatedTruth?: { index: number; energyJ: number }[];
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** GPUs (NVML indices) a CUDA_VISIBLE_DEVICES value selects, each physical GPU once. */
 function selectedGpus(spec: string | undefined): number[] {
@@ -95,7 +94,7 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
       ...(o.commandStdoutToStderr ? { stdout: "stderr" as const } : {}),
     });
     // Samples on both sides of the window's end let its edge be interpolated.
-    await sleep(Math.max(20, 2 * intervalMs));
+    await recorder.waitForSamplesAfter(run.endedNs + BigInt(Math.round(2 * intervalMs * 1e6)));
   } finally {
     process.off("SIGINT", ignoreInterrupt);
     recorder.stop();

@@ -53,7 +53,6 @@ export interface RunOutcome {
   resultPath: string;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
   const cfg = ctx.experiment.config;
@@ -102,7 +101,8 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
       signal: ctx.signal,
       onSpawn: (pid) => ctx.onSpawn(pid, processStartTicks(pid)),
     });
-    await sleep(Math.max(20, 2 * m.intervalMs)); // samples past the window's end
+    // Samples past the window's end (two intervals, however late the sampling thread runs).
+    await recorder.waitForSamplesAfter((backend.window?.endNs ?? backend.endedNs) + BigInt(Math.round(2 * m.intervalMs * 1e6)));
   } finally {
     recorder.stop();
   }
