@@ -152,7 +152,7 @@ function show(args: string[]): number {
         const w = warningCounts(study, c.configHash);
         return [
           c.slug,
-          `${c.runs.completed}${c.runs.failed ? ` (+${c.runs.failed} failed)` : ""}`,
+          `${c.runs.completed}${c.runs.failed ? ` (+${c.runs.failed} failed or interrupted)` : ""}`,
           statCell(c.stats.energyPerOutputTokenJ, 1000),
           statCell(c.stats.energyPerRequestJ),
           statCell(c.stats.outputTokensPerS),
