@@ -41,9 +41,18 @@ export function approxTokenCount(text: string): number {
   return tokens;
 }
 
+/** The longest start of a word that is at most `tokens` approximate tokens. */
+function wordStart(word: string, tokens: number): string {
+  if (tokens < 1) return "";
+  const letters = tokens === 1 ? ONE_TOKEN_WORD_LETTERS : tokens * LETTERS_PER_TOKEN;
+  return [...word].slice(0, letters).join("");
+}
+
 /**
- * `text` cut to at most `maxTokens` approximate tokens, at a piece boundary (a word is never
- * split), with trailing whitespace removed. A text already within the limit is returned as is.
+ * `text` cut to at most `maxTokens` approximate tokens, at a piece boundary (a word is split
+ * only when it is the first piece, so that a text in a script written without spaces, such
+ * as Thai, is never cut to nothing), with trailing whitespace removed. A text already within
+ * the limit is returned as is.
  */
 export function truncateToApproxTokens(text: string, maxTokens: number): string {
   if (!Number.isFinite(maxTokens) || maxTokens < 0) throw new RangeError(`maxTokens must be a non-negative number, got ${maxTokens}`);
@@ -51,7 +60,10 @@ export function truncateToApproxTokens(text: string, maxTokens: number): string 
   let end = 0;
   for (const m of text.matchAll(PIECE)) {
     const next = tokens + tokensOfPiece(m[0]);
-    if (next > maxTokens) return text.slice(0, end).trimEnd();
+    if (next > maxTokens) {
+      if (end === 0) return (text.slice(0, m.index) + wordStart(m[0], maxTokens)).trimEnd();
+      return text.slice(0, end).trimEnd();
+    }
     tokens = next;
     end = m.index + m[0].length;
   }

@@ -47,6 +47,13 @@ function candidates(dataset: DatasetConfig, baseDir: string): { list: Candidate[
   }
   const path = resolve(baseDir, dataset.source);
   const { records, sha256 } = readJsonlPrompts(path, { field: dataset.field });
+  if (records.length === 0) {
+    throw new DatasetError(
+      `${path} holds no prompt: it is empty, or holds only blank lines, comments and a header. ` +
+        `Give a JSONL file with one JSON object per prompt, or use source "synthetic".`,
+      { file: path },
+    );
+  }
   if (records.length < dataset.prompts) {
     throw new DatasetError(
       `${path} holds ${records.length} prompt(s) and dataset.prompts asks for ${dataset.prompts}. ` +

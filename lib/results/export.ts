@@ -38,14 +38,18 @@ export const EXPORT_COLUMNS: readonly { name: string; kind: Kind; about: string 
   { name: "input_tokens", kind: "count", about: "" },
   { name: "output_tokens", kind: "count", about: "" },
   { name: "requests", kind: "count", about: "" },
+  { name: "failed_requests", kind: "count", about: "requests that failed inside the window (the result's requestOutcomes.failed)" },
   { name: "output_tokens_per_s", kind: "number", about: "over the window" },
   { name: "requests_per_s", kind: "number", about: "over the window" },
   { name: "ttft_p50_ms", kind: "number", about: "median time to first token" },
   { name: "inter_token_p50_ms", kind: "number", about: "median time between output tokens" },
   { name: "request_p50_ms", kind: "number", about: "median request latency" },
   { name: "window_s", kind: "number", about: "measurement window" },
-  { name: "window_source", kind: "string", about: "protocol or lifetime" },
+  { name: "window_source", kind: "string", about: "protocol, workload or lifetime" },
   { name: "wall_s", kind: "number", about: "whole run, settling included" },
+  { name: "steady_state_energy_per_output_token_j", kind: "number", about: "over the steady-state window (workload.steadyState)" },
+  { name: "steady_state_output_tokens_per_s", kind: "number", about: "over the steady-state window" },
+  { name: "steady_state_window_s", kind: "number", about: "the steady-state window's length" },
   { name: "warnings", kind: "string", about: "the result's warning codes, each once, joined with ';'" },
   { name: "error", kind: "string", about: "why the run failed, or null" },
 ];
@@ -82,6 +86,7 @@ export function exportTable(study: StudyOnDisk): ExportTable {
     const e = experiments.get(m.configHash);
     const sweep = Object.fromEntries(sweepKeys.map((k, i) => [sweepColumns[i]!, sweepCell(e?.sweepValues[k])]));
     const codes = r ? [...new Set(r.warnings.map((w) => w.code))].join(";") : "";
+    const steady = r?.steadyState && "windowS" in r.steadyState ? r.steadyState : null;
     return {
       position: m.position,
       cycle: m.cycle,
@@ -105,6 +110,7 @@ export function exportTable(study: StudyOnDisk): ExportTable {
       input_tokens: r?.tokens.input ?? null,
       output_tokens: r?.tokens.output ?? null,
       requests: r?.tokens.requests ?? null,
+      failed_requests: r?.requestOutcomes?.failed ?? null,
       output_tokens_per_s: r?.throughput.outputTokensPerS ?? null,
       requests_per_s: r?.throughput.requestsPerS ?? null,
       ttft_p50_ms: r?.latency.ttftMs?.p50 ?? null,
@@ -113,6 +119,9 @@ export function exportTable(study: StudyOnDisk): ExportTable {
       window_s: r?.timings.windowS ?? null,
       window_source: r?.window.source ?? null,
       wall_s: r?.timings.wallS ?? null,
+      steady_state_energy_per_output_token_j: steady?.energyPerOutputTokenJ ?? null,
+      steady_state_output_tokens_per_s: steady?.outputTokensPerS ?? null,
+      steady_state_window_s: steady?.windowS ?? null,
       warnings: r ? codes : null,
       error: r?.failure?.message ?? m.error ?? null,
     };
