@@ -27,6 +27,13 @@ export interface TinyGgufOptions {
    * picks it at some positions and generations end early.
    */
   eos?: "never" | "often";
+  /**
+   * Greedy output is whole printable pieces only: the byte tokens' output rows are zero, so
+   * they never win while some printable piece scores above 0 (all but certain with ~200 of
+   * them). Servers that parse their output as UTF-8 text (llama-server) need this; the byte
+   * tokens would emit invalid UTF-8.
+   */
+  textOnly?: boolean;
 }
 
 /** The model's hyper-parameters and vocabulary, as written. */
@@ -225,6 +232,11 @@ export function writeTinyLlamaGguf(path: string, o: TinyGgufOptions = {}): TinyG
   // One output row per token; the end-of-sequence row decides how often generation ends (o.eos).
   const output = weights([embd, vocab], 0.5);
   for (let i = eosId * embd; i < (eosId + 1) * embd; i++) output[i] = o.eos === "often" ? output[i]! * 3 : 0;
+  if (o.textOnly) {
+    types.forEach((type, id) => {
+      if (type === TOKEN_BYTE) output.fill(0, id * embd, (id + 1) * embd);
+    });
+  }
   const tensors: Tensor[] = [
     { name: "token_embd.weight", dims: [embd, vocab], data: weights([embd, vocab], 1) },
     { name: "output_norm.weight", dims: [embd], data: ones(embd) },
