@@ -30,7 +30,8 @@ function openChannel() {
   const path = process.env.LEM_PROTOCOL_PATH;
   if (path) {
     try {
-      return { fd: openSync(path, "a"), owned: true };
+      // 0o644: whatever the container's umask, no other user can write events into the results.
+      return { fd: openSync(path, "a", 0o644), owned: true };
     } catch (e) {
       process.stderr.write(
         `${NAME}: cannot open the protocol file LEM_PROTOCOL_PATH=${path} (${e.code ?? e.message}): ` +

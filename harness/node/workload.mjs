@@ -43,7 +43,8 @@ const inputTokens = num("input-tokens");
 const stepMs = num("step-ms");
 
 // In a container fd 3 does not cross `docker run`: lem names a file in the mounted run directory instead.
-const protocolFd = process.env.LEM_PROTOCOL_PATH ? openSync(process.env.LEM_PROTOCOL_PATH, "a") : 3;
+// 0o644: whatever the container's umask, no other user can write events into the results.
+const protocolFd = process.env.LEM_PROTOCOL_PATH ? openSync(process.env.LEM_PROTOCOL_PATH, "a", 0o644) : 3;
 let fd3 = true;
 const send = (event) => {
   if (!fd3) return;

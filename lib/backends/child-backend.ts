@@ -3,7 +3,7 @@
  * that speaks the child protocol. Runs it (lib/backends/child-process.ts), then reads its
  * window, requests and engine facts from the protocol, and says how it ended.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import type { MeasurementWarning } from "../measure/measurement-warning.js";
 import type { BackendOutcome, EngineFacts, RequestTotals } from "./backend-outcome.js";
 import { runChild, type ChildOutcome } from "./child-process.js";
@@ -34,27 +34,24 @@ export function totalsFromEvents(events: ChildEvent[]): RequestTotals {
   let input = 0;
   let output = 0;
   let requests = 0;
-  let sawInput = false;
-  let sawOutput = false;
+  // A count left out is unknown, not zero: one request without it makes the total unknown.
+  let allInput = true;
+  let allOutput = true;
   for (const e of events) {
     if (e.event !== "request") continue;
     requests++;
-    if (e.input_tokens !== undefined) {
-      input += e.input_tokens;
-      sawInput = true;
-    }
-    if (e.output_tokens !== undefined) {
-      output += e.output_tokens;
-      sawOutput = true;
-    }
+    if (e.input_tokens !== undefined) input += e.input_tokens;
+    else allInput = false;
+    if (e.output_tokens !== undefined) output += e.output_tokens;
+    else allOutput = false;
     if (e.ttft_ns !== undefined) ttft.push(e.ttft_ns);
     if (e.latency_ns !== undefined) request.push(e.latency_ns);
     const it = (e as { inter_token_ns?: unknown }).inter_token_ns;
     if (typeof it === "number") interToken.push(it);
   }
   return {
-    inputTokens: sawInput ? input : null,
-    outputTokens: sawOutput ? output : null,
+    inputTokens: requests > 0 && allInput ? input : null,
+    outputTokens: requests > 0 && allOutput ? output : null,
     requests: requests > 0 ? requests : null,
     failed: 0,
     errors: [],
@@ -112,6 +109,10 @@ function howItEnded(child: ChildOutcome, o: ChildBackendOptions, marked: boolean
 }
 
 export async function runChildBackend(o: ChildBackendOptions): Promise<BackendOutcome> {
+  // Children append to it, and a retried run reuses its directory: an earlier attempt's events
+  // (its window, result, error) must not be read as this one's. Removed, not truncated: a
+  // container may have created it as another user.
+  if (o.protocolFile) rmSync(o.protocolFile, { force: true });
   let child = await runChild({
     argv: o.argv,
     env: o.env,
@@ -121,6 +122,7 @@ export async function runChildBackend(o: ChildBackendOptions): Promise<BackendOu
     silenceTimeoutMs: o.silenceTimeoutMs,
     signal: o.signal,
     ...(o.onSpawn ? { onSpawn: o.onSpawn } : {}),
+    ...(o.protocolFile ? { protocolFile: o.protocolFile } : {}),
   });
   if (o.afterExit) await o.afterExit(child);
   if (o.protocolFile) {

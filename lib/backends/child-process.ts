@@ -3,7 +3,8 @@
  * written straight to a log file by the child itself (lem never holds it, however much), file descriptor 3 read as the child protocol,
  * a time limit and a watchdog for a child that goes silent. Spawns; never samples.
  */
-import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { execa, type Options } from "execa";
 import { type ChildEvent, ProtocolReader, type ProtocolProblem } from "./protocol.js";
@@ -22,6 +23,8 @@ export interface ChildRunOptions {
   onSpawn?: (pid: number) => void;
   /** Aborting stops the child's group (Ctrl-C, study limits). */
   signal?: AbortSignal;
+  /** A file the child writes its protocol lines to instead of fd 3: its growth is activity too. */
+  protocolFile?: string;
 }
 
 export interface ChildOutcome {
@@ -39,10 +42,27 @@ export interface ChildOutcome {
 /** Process groups of children running now, so that an exiting lem can take them along. */
 const activeGroups = new Set<number>();
 
-/** Kills every running child's process group at once (for process exit paths). */
+/** Containers lem started (name -> docker executable): killing `docker run`'s client does not stop them. */
+const activeContainers = new Map<string, string>();
+
+/** Kills every running child's process group at once, and every container lem started (for process exit paths). */
 export function killActiveChildrenSync(): void {
   for (const pid of activeGroups) killGroup(pid, "SIGKILL");
   activeGroups.clear();
+  for (const [name, docker] of activeContainers) {
+    spawnSync(docker, ["kill", name], { stdio: "ignore", timeout: 10_000 });
+  }
+  activeContainers.clear();
+}
+
+/** Adds a container (by name) to those killed on lem's exit. */
+export function trackContainer(docker: string, name: string): void {
+  activeContainers.set(name, docker);
+}
+
+/** Removes a container from those killed on lem's exit (lem has removed it itself). */
+export function untrackContainer(name: string): void {
+  activeContainers.delete(name);
 }
 
 /** Adds a process group lem started elsewhere (a server) to those killed on lem's exit. */
@@ -111,10 +131,17 @@ export async function runChild(o: ChildRunOptions): Promise<ChildOutcome> {
     });
   }
   const deadline = Date.now() + o.runTimeoutMs;
+  const protocolFile = o.protocolFile;
+  let protocolBytes = 0;
   const watchdog = setInterval(() => {
     const size = fstatSync(logFd).size;
     if (size !== logBytes) {
       logBytes = size;
+      lastActivity = Date.now();
+    }
+    const protocolSize = protocolFile ? (statSync(protocolFile, { throwIfNoEntry: false })?.size ?? 0) : 0;
+    if (protocolSize !== protocolBytes) {
+      protocolBytes = protocolSize;
       lastActivity = Date.now();
     }
     if (Date.now() > deadline) stop("timeout");

@@ -109,10 +109,6 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
   if (o.signal.aborted) onStudyAbort();
   const runTimer = setTimeout(() => stopRun.abort(new Error("timeout")), o.runTimeoutMs);
   let serverDied: { exitCode: number | null; signal: string | null } | null = null;
-  void handle?.exited.then((x) => {
-    serverDied = x;
-    stopRun.abort(new Error("server-exited"));
-  });
   const model = server?.servedModelName ?? c.model;
   const warnings: MeasurementWarning[] = [];
   try {
@@ -123,12 +119,14 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
         healthPath: server?.healthPath ?? defaultHealthPath(o.backend),
         timeoutMs: (server?.readyTimeoutS ?? 900) * 1000,
         ...(handle ? { server: handle, logFile: o.logFile } : {}),
-        probeCompletion: async () => {
+        probeCompletion: async (timeoutMs) => {
+          const options = workloadOptions(o, baseUrl, [], stopRun.signal);
           const r = await sendRequest({
-            ...workloadOptions(o, baseUrl, [], stopRun.signal),
+            ...options,
             prompt: o.prompts[0]!,
             index: -1,
             maxOutputTokens: Math.min(4, c.generation.maxOutputTokens),
+            requestTimeoutMs: Math.min(timeoutMs, options.requestTimeoutMs),
           });
           return r.error === null ? { ok: true } : { ok: false, error: r.error };
         },
@@ -137,9 +135,22 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
       details.readyAfterS = ready.readyAfterMs / 1000;
     } catch (e) {
       if (o.signal.aborted) return { ...failed("interrupted: the study was stopped while the server was starting", details), status: "interrupted" };
+      if (stopRun.signal.aborted) {
+        return failed(
+          `the run exceeded its time limit of ${o.runTimeoutMs / 1000} s while the server was starting (execution.runTimeoutS counts the start-up too); ` +
+            `raise execution.runTimeoutS, or read ${o.logFile} for what holds the server up`,
+          { ...details, readyAfterS: (Date.now() - readyStart) / 1000 },
+        );
+      }
       if (e instanceof ServerError) return failed(e.message, { ...details, readyAfterS: (Date.now() - readyStart) / 1000 });
       throw e;
     }
+    // Registered only now: while it starts, waitForServer watches the process itself and says
+    // why it ended (exit code, log); an abort raced ahead of it would hide that.
+    void handle?.exited.then((x) => {
+      serverDied = x;
+      stopRun.abort(new Error("server-exited"));
+    });
 
     const warmup = c.measurement.warmupRequests;
     if (warmup > 0) {

@@ -3,10 +3,12 @@
  * transformers or llama.cpp harness) or the server's launch, wraps it in `docker run` when the
  * experiment names an image, and hands back the backend's outcome. Composes lib/backends.
  */
+import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { isServerBackend, type ExperimentConfig } from "../config/schema.js";
 import type { BackendOutcome } from "../backends/backend-outcome.js";
 import { runChildBackend } from "../backends/child-backend.js";
+import { trackContainer, untrackContainer } from "../backends/child-process.js";
 import { fillArgv } from "../backends/command-template.js";
 import { dockerRunArgv, dockerKillArgv } from "../backends/docker/docker-run-argv.js";
 import { imageDigest } from "../backends/docker/image-digest.js";
@@ -58,7 +60,12 @@ interface DockerWrap {
 async function dockerWrap(ctx: BackendRunContext, extraEnv: Record<string, string>): Promise<DockerWrap | undefined> {
   const d = ctx.config.docker;
   if (!d) return undefined;
-  const containerName = `lem-${ctx.runName}`.replace(/[^\w.-]/g, "-").slice(0, 120);
+  // The run directory's hash makes the name this study directory's and this run's alone (the
+  // same study file run twice gets other names), so that a leftover of an earlier attempt of
+  // this run (lem was killed; its container ran on, holding the GPUs and the name) can be removed.
+  const runDirHash = createHash("sha256").update(ctx.runDir).digest("hex").slice(0, 8);
+  const containerName = `lem-${ctx.runName}`.replace(/[^\w.-]/g, "-").slice(0, 110) + `-${runDirHash}`;
+  await execa(d.docker, ["rm", "--force", containerName], { reject: false, timeout: 30_000 });
   const protocolFile = join(ctx.runDir, "protocol.jsonl");
   const digest = await imageDigest(d.docker, d.image, 15_000);
   // The run directory (prompts in, protocol out) and lem's harnesses appear at the same paths inside.
@@ -70,10 +77,13 @@ async function dockerWrap(ctx: BackendRunContext, extraEnv: Record<string, strin
   const stop = async () => {
     // `docker run`'s client may be gone while its container runs on: remove the container by name.
     await execa(d.docker, dockerKillArgv(d.docker, containerName).slice(1), { reject: false, timeout: 30_000 });
+    untrackContainer(containerName);
   };
   return {
-    argv: (argv) =>
-      dockerRunArgv({
+    argv: (argv) => {
+      // From here until stop(), an exiting lem (a second Ctrl-C) kills the container too.
+      trackContainer(d.docker, containerName);
+      return dockerRunArgv({
         docker: d.docker,
         image: d.image,
         containerName,
@@ -85,7 +95,8 @@ async function dockerWrap(ctx: BackendRunContext, extraEnv: Record<string, strin
         network: "host",
         extraArgs: d.extraArgs,
         argv,
-      }),
+      });
+    },
     stop,
     details: { docker: { image: d.image, digest: digest.digest, imageId: digest.id, container: containerName, ...(digest.error ? { error: digest.error } : {}) } },
     protocolFile,

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { isServerBackend, type ExperimentConfig } from "../config/schema.js";
 import { fillArgv } from "../backends/command-template.js";
 import { checkNodeLlamaCpp } from "../preflight/check-node-llama-cpp.js";
+import { llamaCppModelPath } from "../backends/llamacpp/llamacpp-argv.js";
 import { defaultHealthPath, engineExecutable } from "../backends/server/index.js";
 import { baseUrlOf } from "../backends/server-backend.js";
 import type { CheckOutcome, PreflightIssue, PreflightRequest } from "../preflight/types.js";
@@ -62,7 +63,8 @@ export function backendPreflight(cfg: ExperimentConfig, baseDir: string, where: 
       };
     }
     case "llamacpp": {
-      const model = resolve(baseDir, cfg.model);
+      // The same path the run loads (~/ expanded, then relative to the study file).
+      const model = llamaCppModelPath(cfg.model, baseDir);
       return { key: `llamacpp\u0000${model}`, request: {}, checks: [async () => outcome(checkNodeLlamaCpp(model))] };
     }
     default: {
@@ -73,7 +75,8 @@ export function backendPreflight(cfg: ExperimentConfig, baseDir: string, where: 
         return { key: `attach\u0000${server.url}\u0000${health}`, request: {}, checks: [() => checkAttachedServer(server.url!, health)] };
       }
       if (cfg.backend === "sglang") {
-        const interpreter = process.env.LEM_PYTHON ?? "python3";
+        // The interpreter the launch command runs (LEM_PYTHON is the transformers backend's, not SGLang's).
+        const interpreter = engineExecutable("sglang");
         return { key: `sglang\u0000${interpreter}`, request: { python: { interpreter, modules: ["sglang"] } }, checks: [] };
       }
       const executable = cfg.backend === "openai" ? server!.argv![0]! : engineExecutable(cfg.backend);

@@ -6,6 +6,7 @@
 import { execa } from "execa";
 import type { DockerSchema } from "../config/schema.js";
 import { dockerKillArgv, dockerRunArgv } from "../backends/docker/docker-run-argv.js";
+import { trackContainer, untrackContainer } from "../backends/child-process.js";
 import type { z } from "zod";
 
 type DockerConfig = z.output<typeof DockerSchema>;
@@ -30,6 +31,7 @@ export async function startIdleContainer(d: DockerConfig, gpuUuids: string[], na
     extraArgs: ["--detach", "--entrypoint", "sleep"],
     argv: ["infinity"],
   });
+  trackContainer(d.docker, name); // an exiting lem removes it too
   const r = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 120_000 });
   if (r.exitCode !== 0) {
     throw new Error(`the idle container for the baseline could not be started (${argv.join(" ")}): ${(r.stderr || r.stdout).trim().split("\n").pop()}`);
@@ -39,6 +41,7 @@ export async function startIdleContainer(d: DockerConfig, gpuUuids: string[], na
     remove: async () => {
       const kill = dockerKillArgv(d.docker, name);
       await execa(kill[0]!, kill.slice(1), { reject: false, timeout: 30_000 });
+      untrackContainer(name);
     },
   };
 }

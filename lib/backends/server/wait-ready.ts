@@ -15,8 +15,8 @@ export interface WaitForServerOptions {
   /** The process lem started; absent when attached to a running server. */
   server?: ServerHandle;
   logFile?: string;
-  /** One first completion; lem's workload client sends it. */
-  probeCompletion: () => Promise<{ ok: boolean; error?: string }>;
+  /** One first completion; lem's workload client sends it, within `timeoutMs` (what is left of the wait). */
+  probeCompletion: (timeoutMs: number) => Promise<{ ok: boolean; error?: string }>;
   signal?: AbortSignal;
   /** Pause between health polls (default 500 ms). */
   pollMs?: number;
@@ -144,8 +144,10 @@ export async function waitForServer(o: WaitForServerOptions): Promise<ServerRead
       const left = deadline - performance.now();
       if (left > 0) await race(new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, left))));
     }
+    // The first completion is part of getting ready: it gets what is left of the time-out.
+    const probeMs = Math.max(1, Math.ceil(deadline - performance.now()));
     const probe = await race(
-      o.probeCompletion().catch((error: unknown) => ({ ok: false, error: error instanceof Error ? error.message : String(error) })),
+      o.probeCompletion(probeMs).catch((error: unknown) => ({ ok: false, error: error instanceof Error ? error.message : String(error) })),
     );
     if (!probe.ok) {
       throw fail(
