@@ -339,6 +339,19 @@ describe("runWorkload against the fake server", () => {
     expect(Math.abs(seenMs.at(-1)! / 39 / scheduledMeanGapMs - 1)).toBeLessThan(0.15);
   });
 
+  it("sends a request again, once, when its kept-alive connection was dropped before any response", async () => {
+    // The server drops the second request on every connection unread (llama-server's race).
+    const server = await startFakeServer(["--close-idle-after", "1", "--ttft-ms", "5", "--token-ms", "1", "--tokens", "4"]);
+    const outcome = await runWorkload(options(server, { prompts: prompts(12), concurrency: 2 }));
+    expect(outcome.requests.filter((r) => r.error !== null).map((r) => `${r.index}: ${r.error}`)).toEqual([]);
+    const retried = outcome.requests.filter((r) => r.retries === 1);
+    const stats = (await server.stats()) as FakeServerStats & { droppedOnReuse?: number };
+    // Every drop the server made shows as one retry, and every request got its 4 tokens.
+    expect(retried.length).toBe(stats.droppedOnReuse);
+    expect(retried.length).toBeGreaterThan(0);
+    expect(summarizeRequests(outcome.requests).outputTokens).toBe(48);
+  });
+
   it("records failing requests with their HTTP error and completes the others", async () => {
     const server = await startFakeServer(["--fail-every", "3", "--ttft-ms", "5", "--token-ms", "2", "--tokens", "4"]);
     // One at a time, so the server's every-3rd request is the workload's index 2, 5, 8.

@@ -21,4 +21,6 @@ export interface RequestRecord {
   error: string | null;
   /** The server's finish_reason ("stop", "length", ...), when given. */
   finishReason: string | null;
+  /** Times the request was sent again because a kept-alive connection was dropped before any response (its times include the dropped try). */
+  retries?: number;
 }

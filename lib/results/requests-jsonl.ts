@@ -20,6 +20,7 @@ export function requestLine(r: RequestRecord, windowStartNs: bigint): Record<str
     tokensFrom: r.tokensFrom,
     chunks: r.chunkOffsetsNs.length,
     finishReason: r.finishReason,
+    retries: r.retries ?? 0,
     error: r.error,
   };
 }

@@ -4,6 +4,7 @@
  * timeouts, dropped connections, malformed streams) are part of the measurement: they come
  * back as a record with `error` set, never as a thrown error.
  */
+import { Agent } from "undici";
 import { createParser } from "eventsource-parser";
 import type { Prompt } from "../../datasets/prompt.js";
 import type { RequestRecord } from "../request-record.js";
@@ -82,14 +83,37 @@ export async function sendRequestClassified(o: SendRequestOptions): Promise<Sent
   const startNs = process.hrtime.bigint();
   let failure: RequestFailure | null = null;
   let streamed = false;
+  let retries = 0;
+  let freshConnection: Agent | undefined;
   try {
     if (o.signal?.aborted) throw new RequestFailure("aborted", "aborted before it was sent");
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: o.stream ? "text/event-stream" : "application/json" },
-      body,
-      signal: controller.signal,
-    });
+    const send = (dispatcher?: Agent) =>
+      fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: o.stream ? "text/event-stream" : "application/json" },
+        body,
+        signal: controller.signal,
+        // Node's fetch is undici's: it takes undici's `dispatcher` (not in the DOM's RequestInit).
+        ...(dispatcher ? ({ dispatcher } as unknown as RequestInit) : {}),
+      });
+    let response: Response;
+    try {
+      response = await send();
+    } catch (e) {
+      // A kept-alive connection the server closed just as it was reused fails before any byte
+      // of a response: the server never read the request (llama-server does this under load).
+      // Sent again once, on a connection of its own (another pooled one may be just as stale);
+      // a server that is really gone fails again.
+      if (controller.signal.aborted || !isDroppedConnection(e)) throw e;
+      retries++;
+      freshConnection = new Agent({ connections: 1 });
+      try {
+        response = await send(freshConnection);
+      } catch (again) {
+        // A server that is really gone refuses the second try: the first failure says what happened.
+        throw controller.signal.aborted ? again : e;
+      }
+    }
     if (!response.ok) {
       const text = await response.text().catch(() => "(the body could not be read)");
       throw new RequestFailure("http", `HTTP ${response.status}: ${text.slice(0, ERROR_BODY_CHARS)}`);
@@ -104,6 +128,8 @@ export async function sendRequestClassified(o: SendRequestOptions): Promise<Sent
   } finally {
     clearTimeout(timer);
     o.signal?.removeEventListener("abort", onAbort);
+    // The body has been read (or abandoned): the retry's own connection goes.
+    freshConnection?.destroy().catch(() => undefined);
   }
   const endNs = progress.doneNs ?? process.hrtime.bigint();
   if (!failure && !progress.complete) {
@@ -126,6 +152,7 @@ export async function sendRequestClassified(o: SendRequestOptions): Promise<Sent
     tokensFrom,
     error: failure?.message ?? null,
     finishReason: progress.finishReason,
+    ...(retries > 0 ? { retries } : {}),
   };
   return { record, failure: failure?.kind ?? null };
 
@@ -215,6 +242,12 @@ function readChunk(o: Record<string, unknown>, api: SendRequestOptions["api"], p
     if (typeof v === "string" && v !== "") return v;
   }
   return "";
+}
+
+/** A connection closed or reset under a request that had no response yet. */
+function isDroppedConnection(e: unknown): boolean {
+  const code = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE";
 }
 
 /** Turns what fetch or the body reader threw into a failure the record can carry. */
