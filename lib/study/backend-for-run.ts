@@ -41,6 +41,8 @@ export interface BackendRunContext {
 function childEnv(ctx: BackendRunContext): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  // lem says where a child's protocol goes (fd 3, or a file for a container), not its own environment.
+  delete env.LEM_PROTOCOL_PATH;
   if (ctx.config.devices !== undefined) env.CUDA_VISIBLE_DEVICES = ctx.config.devices;
   return Object.assign(env, lemVariables(ctx));
 }

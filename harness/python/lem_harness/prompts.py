@@ -18,7 +18,9 @@ class PromptLine:
 def read_prompts(path: str) -> List[PromptLine]:
     try:
         with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
+            # JSONL lines end at "\n" only: splitlines() would also split at U+2028, U+0085, ...
+            # that a hand-written file may hold unescaped inside a JSON string.
+            lines = f.read().split("\n")
     except OSError as e:
         raise HarnessError(f"lem_transformers: cannot read the prompts file {path}: {e.strerror}. Check --prompts-file.") from None
     except UnicodeDecodeError as e:

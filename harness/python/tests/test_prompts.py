@@ -32,6 +32,11 @@ class ReadPrompts(unittest.TestCase):
         path = prompts_file('\n{"id": "a", "prompt": "x"}\n\n{"id": "b", "prompt": "y"}')
         self.assertEqual([p.id for p in read_prompts(path)], ["a", "b"])
 
+    def test_unicode_line_separators_inside_a_prompt_do_not_end_its_line(self):
+        # Valid JSON may hold U+2028, U+2029 and U+0085 unescaped; only "\n" ends a JSONL line.
+        path = prompts_file('{"id": "a", "prompt": "one\u2028two\u2029three\u0085four"}\r\n{"id": "b", "prompt": "y"}\r\n')
+        self.assertEqual(read_prompts(path), [PromptLine("a", "one\u2028two\u2029three\u0085four"), PromptLine("b", "y")])
+
     def test_an_integer_id_is_kept_as_its_decimal_string(self):
         self.assertEqual(read_prompts(prompts_file('{"id": 7, "prompt": "x"}\n'))[0].id, "7")
 
