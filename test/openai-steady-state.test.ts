@@ -41,6 +41,16 @@ describe("steadyStateWindow", () => {
     });
   });
 
+  it("counts the server's usage tokens spread over a request's chunks when chunks carry several tokens", () => {
+    // The same arrivals, but every chunk of r0 and r1 carried 2 tokens (their usage says 10 and 12).
+    const doubled = fourRequests.map((r, i) => (i < 2 ? { ...r, outputTokens: 2 * r.chunkOffsetsNs.length } : r));
+    // (20, 200]: r0 4 chunks x 2, r1 5 x 2, r2 5, r3 4.
+    expect(steadyStateWindow(doubled, 2)).toMatchObject({ outputTokens: 8 + 10 + 5 + 4 });
+    // Counted chunks (no usage) are one token each, whatever outputTokens says.
+    const counted = doubled.map((r) => ({ ...r, tokensFrom: "counted" as const }));
+    expect(steadyStateWindow(counted, 2)).toMatchObject({ outputTokens: 18 });
+  });
+
   it("does not count a request ending at the instant another starts generating as overlapping it", () => {
     const records = [
       streamed(0, 0, [10, 50], 50),
@@ -80,7 +90,7 @@ describe("steadyStateWindow", () => {
     const w = steadyStateWindow(fourRequests, 2);
     // r1's chunk at 20 opened the window (out), r2's last chunk at 195 and r2's end at 200 are in.
     const shifted = steadyStateWindow(
-      fourRequests.map((r) => (r.index === 2 ? { ...r, chunkOffsetsNs: [...r.chunkOffsetsNs, 100] } : r)), // a chunk at 200
+      fourRequests.map((r) => (r.index === 2 ? { ...r, chunkOffsetsNs: [...r.chunkOffsetsNs, 100], outputTokens: r.outputTokens! + 1 } : r)), // a chunk at 200
       2,
     );
     expect((shifted as { outputTokens: number }).outputTokens).toBe((w as { outputTokens: number }).outputTokens + 1);

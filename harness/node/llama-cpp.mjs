@@ -277,7 +277,9 @@ async function generate(sequence, prompt, o) {
   let lastNs = null;
   let sawEog = false;
   // --ignore-eos: an end-of-generation token is yielded, counted and fed back like any other
-  // (vLLM's ignore_eos); otherwise it ends the generation without being yielded.
+  // (vLLM's ignore_eos); otherwise it ends the generation without being yielded, and is
+  // counted all the same: it was computed like any token (vLLM's usage and the transformers
+  // harness count it too, so that backends compare).
   const tokens = sequence.evaluate(input, {
     temperature: o.temperature,
     topP: o.topP,
@@ -286,15 +288,26 @@ async function generate(sequence, prompt, o) {
     seed: o.seed,
     yieldEogToken: o.ignoreEos,
   });
+  let reachedLimit = false;
   for await (const token of tokens) {
     const t = now();
     firstNs ??= t;
     lastNs = t;
     outputTokens++;
     if (sequence.model.isEogToken(token)) sawEog = true;
-    if (outputTokens >= o.maxOutputTokens) break;
+    if (outputTokens >= o.maxOutputTokens) {
+      reachedLimit = true;
+      break;
+    }
   }
   const endNs = now();
+  if (!reachedLimit && !o.ignoreEos) {
+    // The generation ended on an end-of-generation token that was not yielded.
+    outputTokens++;
+    sawEog = true;
+    firstNs ??= endNs;
+    lastNs = endNs;
+  }
   return {
     id: prompt.id,
     startNs,
@@ -303,7 +316,7 @@ async function generate(sequence, prompt, o) {
     ttftNs: firstNs === null ? null : Number(firstNs - startNs),
     latencyNs: Number(endNs - startNs),
     interTokenNs: outputTokens > 1 ? Math.round(Number(lastNs - firstNs) / (outputTokens - 1)) : null,
-    finishReason: outputTokens >= o.maxOutputTokens ? "length" : "stop",
+    finishReason: reachedLimit ? "length" : "stop",
     eogGenerated: sawEog,
   };
 }

@@ -11,7 +11,10 @@
  *   instant another one starts generating does not overlap it);
  * - it closes when fewer than `concurrency` requests remain in flight for good: at the end of
  *   the (N - concurrency + 1)-th request to finish;
- * - outputTokens counts the streamed chunks (one token each) that arrived in (open, close];
+ * - outputTokens counts the tokens of the streamed chunks that arrived in (open, close]: one
+ *   per chunk, or, where the server's usage gives a request's output tokens, that count
+ *   spread evenly over its chunks (a server may stream several tokens in one chunk, or send
+ *   a last token with no text), so that the window's tokens agree with the run's totals;
  *   requests counts the requests that finished in (open, close]. The chunk that opened the
  *   window is not in it: its token was computed before.
  * The window is never empty: at the instant it opens, `concurrency` requests are generating
@@ -24,7 +27,7 @@ import type { RequestRecord } from "../request-record.js";
 export interface SteadyStateWindow {
   startNs: bigint;
   endNs: bigint;
-  /** Streamed chunks (one token each) that arrived inside the window. */
+  /** Output tokens streamed inside the window (see the rule above), rounded. */
   outputTokens: number;
   /** Requests that finished inside it. */
   requests: number;
@@ -58,10 +61,12 @@ export function steadyStateWindow(requests: RequestRecord[], concurrency: number
   const inside = (tNs: bigint) => tNs > openNs && tNs <= closeNs;
   let outputTokens = 0;
   for (const r of streamed) {
-    for (const offsetNs of r.chunkOffsetsNs) if (inside(r.startNs + BigInt(Math.round(offsetNs)))) outputTokens++;
+    const chunks = r.chunkOffsetsNs.length;
+    const tokensPerChunk = r.tokensFrom === "usage" && r.outputTokens !== null && chunks > 0 ? r.outputTokens / chunks : 1;
+    for (const offsetNs of r.chunkOffsetsNs) if (inside(r.startNs + BigInt(Math.round(offsetNs)))) outputTokens += tokensPerChunk;
   }
   const finished = streamed.filter((r) => inside(r.endNs)).length;
-  return { startNs: openNs, endNs: closeNs, outputTokens, requests: finished };
+  return { startNs: openNs, endNs: closeNs, outputTokens: Math.round(outputTokens), requests: finished };
 }
 
 /** The first instant at which `count` of the requests are between their first token and their end. */
