@@ -56,8 +56,8 @@ function writeServerStudy(o: { name: string; serverArgs?: string[]; sweep?: Reco
   return { dir, file };
 }
 
-async function runStudy(dir: string, file: string) {
-  const r = await runLem(["run", file], cleanEnv({ LEM_SIMULATE: "steady", LEM_CACHE_DIR: join(dir, "cache"), LEM_LOCK_DIR: join(dir, "locks") }));
+async function runStudy(dir: string, file: string, scenario = "steady") {
+  const r = await runLem(["run", file], cleanEnv({ LEM_SIMULATE: scenario, LEM_CACHE_DIR: join(dir, "cache"), LEM_LOCK_DIR: join(dir, "locks") }));
   const studyDir = studyDirIn(dir);
   const m = readJson<Manifest>(join(studyDir, "manifest.json"));
   const results = m.runs.map((run) => (run.resultPath ? readJson<Result>(join(studyDir, run.resultPath)) : null));
@@ -128,6 +128,24 @@ describe("a server study (2 concurrency levels x 2 cycles) against the fake Open
     const r = await runStudy(dir, file);
     expect(r.results[0]!.status).toBe("failed");
     expect(r.results[0]!.failure!.message).toMatch(/server/);
+  });
+
+  it("waits for the GPU memory to be released after the server stops, and says so when it is not", { timeout: 60_000 }, async () => {
+    const { dir, file } = writeServerStudy({ name: "server-memory-held", prompts: 4 });
+    // The steady GPU, with 2 GiB held all along by another process (the memory the stopped server would leave).
+    const steady = JSON.parse(readFileSync(join(repoRoot, "scenarios", "steady.json"), "utf8")) as { devices: Record<string, unknown>[] };
+    steady.devices[0]!.processes = [{ pid: 4242, name: "vllm", usedMiB: 2048 }];
+    const scenario = join(dir, "held.json");
+    writeFileSync(scenario, JSON.stringify(steady));
+    const study = JSON.parse(readFileSync(file, "utf8"));
+    study.base.measurement.residualMemoryWaitS = 0.5;
+    writeFileSync(file, JSON.stringify(study));
+    const r = await runStudy(dir, file, scenario);
+    const res = r.results[0]! as Result & { backendDetails: { memoryReleaseWaitS?: number } };
+    expect(res.status).toBe("completed");
+    const held = res.warnings.find((w) => w.code === "memory-not-released");
+    expect(held?.message).toMatch(/^after the server stopped: GPU 0 .*2048 MiB in use beyond the idle level.*held by vllm \(pid 4242/);
+    expect(res.backendDetails.memoryReleaseWaitS).toBeGreaterThanOrEqual(0.5);
   });
 
   it("records failed requests and completes the run when others succeed", { timeout: 60_000 }, async () => {

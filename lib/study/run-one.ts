@@ -133,16 +133,17 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     warnings.push(...energy.warnings);
   }
   const counts = backend.requests;
-  if (isServerBackend(cfg.backend) && !cfg.server?.url) {
-    // A stopped engine frees its GPU memory asynchronously: wait for it here, so that the next
-    // run starts on empty GPUs, and say so in this run's result when it does not go.
+  if ((isServerBackend(cfg.backend) && !cfg.server?.url) || cfg.docker) {
+    // A stopped engine (a server, or anything in a container, which `docker kill` leaves to
+    // tear down) frees its GPU memory asynchronously: wait for it here, so that the next run
+    // starts on empty GPUs, and say so in this run's result when it does not go.
     const released = await checkResidualMemory({
       devices: ctx.devices,
       thresholdMiB: m.residualMemoryThresholdMiB,
-      waitMs: Math.max(m.residualMemoryWaitS, 30) * 1000,
+      waitMs: m.residualMemoryWaitS * 1000,
     });
     backend.details.memoryReleaseWaitS = released.waitedMs / 1000;
-    for (const message of released.warnings) warnings.push({ code: "memory-not-released", message: `after the server stopped: ${message}` });
+    for (const message of released.warnings) warnings.push({ code: "memory-not-released", message: `after the ${isServerBackend(cfg.backend) ? "server" : "container"} stopped: ${message}` });
   }
   const failures = deviceFailures(recorder.sampler.summary(), window.startNs);
   warnings.push(...deviceFailureWarnings(failures));
