@@ -25,7 +25,8 @@ describe("a command study in a container (fake docker)", () => {
       base: {
         model: "tiny-sim",
         backend: "command",
-        command: { argv: [process.execPath, workload, "--prompts", "4", "--max-output-tokens", "8", "--step-ms", "1"] },
+        // In a container, command.cwd is the working directory inside it (docker run --workdir).
+        command: { argv: [process.execPath, workload, "--prompts", "4", "--max-output-tokens", "8", "--step-ms", "1"], cwd: "/workspace" },
         docker: { image: "lem/test:1", pull: "never", envFile: "secrets.env", docker: fakeDocker },
         measurement: { intervalMs: 10, baseline: { durationS: 0.5, cacheTtlS: 0 }, settling: { mode: "none" }, residualMemoryWaitS: 0 },
       },
@@ -60,6 +61,7 @@ describe("a command study in a container (fake docker)", () => {
     const gpus = run[run.indexOf("--gpus") + 1]!;
     expect(gpus).toMatch(/^"device=GPU-[^,"]+"$/); // the simulated GPU's UUID
     expect(run[run.indexOf("--env-file") + 1]).toBe(join(dir, "secrets.env"));
+    expect(run[run.indexOf("--workdir") + 1]).toBe("/workspace");
     expect(run.join(" ")).not.toContain("not-a-real-token");
     expect(run.some((a) => a.startsWith("LEM_PROTOCOL_PATH="))).toBe(true);
     expect(run.slice(run.indexOf("lem/test:1") + 1)).toEqual(study.base.command.argv);

@@ -59,7 +59,8 @@ interface DockerWrap {
   protocolFile: string;
 }
 
-async function dockerWrap(ctx: BackendRunContext, extraEnv: Record<string, string>): Promise<DockerWrap | undefined> {
+/** `workdir`: the working directory inside the container (a command's `command.cwd`, as written). */
+async function dockerWrap(ctx: BackendRunContext, extraEnv: Record<string, string>, workdir?: string): Promise<DockerWrap | undefined> {
   const d = ctx.config.docker;
   if (!d) return undefined;
   // The run directory's hash makes the name this study directory's and this run's alone (the
@@ -95,7 +96,7 @@ async function dockerWrap(ctx: BackendRunContext, extraEnv: Record<string, strin
         ...(d.envFile ? { envFile: resolve(ctx.baseDir, d.envFile) } : {}),
         env: { ...lemVariables(ctx), LEM_PROTOCOL_PATH: protocolFile, ...extraEnv },
         network: "host",
-        extraArgs: d.extraArgs,
+        extraArgs: [...(workdir ? ["--workdir", workdir] : []), ...d.extraArgs],
         argv,
       });
     },
@@ -154,7 +155,7 @@ export async function runBackend(ctx: BackendRunContext): Promise<BackendOutcome
   }
   const inContainer = c.docker !== undefined;
   const child = childCommand(ctx, inContainer);
-  const wrap = await dockerWrap(ctx, child.env);
+  const wrap = await dockerWrap(ctx, child.env, c.backend === "command" ? c.command?.cwd : undefined);
   const outcome = await runChildBackend({
     argv: wrap ? wrap.argv(child.argv) : child.argv,
     env: { ...childEnv(ctx), ...child.env },
