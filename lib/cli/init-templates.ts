@@ -161,6 +161,22 @@ const SERVER_ENGINES: Record<"vllm" | "sglang" | "tgi" | "trtllm", ServerEngine>
 
 const CONCURRENCY = [1, 4, 16, 64];
 
+/** The dataset block of the GPU starter studies (inside base): seeded synthetic prompts. */
+function syntheticDataset(prompts: number): string {
+  return `  # The prompts: synthetic (generated from a seed, nothing to download); see docs/datasets.md
+  # for JSONL files.
+  dataset:
+    source: synthetic
+    prompts: ${prompts}
+    seed: 0
+    synthetic:
+      distribution: lognormal
+      meanTokens: 256
+      stddevTokens: 64
+      minTokens: 16
+      maxTokens: 1024`;
+}
+
 /** The measurement block of the GPU starter studies (inside base): steady settings for real GPUs. */
 function gpuMeasurement(warmupComment: string, warmupRequests: number): string {
   return `  measurement:
@@ -249,18 +265,7 @@ ${dockerBlock}  server:
     stream: true
     # Also account the steady-state window: while all \`concurrency\` requests are in flight.
     steadyState: true
-  # The prompts: synthetic (generated from a seed, nothing to download); see docs/datasets.md
-  # for JSONL files.
-  dataset:
-    source: synthetic
-    prompts: 256
-    seed: 0
-    synthetic:
-      distribution: lognormal
-      meanTokens: 256
-      stddevTokens: 64
-      minTokens: 16
-      maxTokens: 1024
+${syntheticDataset(256)}
   generation:
     maxInputTokens: 1024
     maxOutputTokens: 256
@@ -304,18 +309,7 @@ base:
     dtype: bfloat16
     # Prompts generated together; swept below.
     batchSize: 1
-  # The prompts: synthetic (generated from a seed, nothing to download); see docs/datasets.md
-  # for JSONL files.
-  dataset:
-    source: synthetic
-    prompts: 64
-    seed: 0
-    synthetic:
-      distribution: lognormal
-      meanTokens: 256
-      stddevTokens: 64
-      minTokens: 16
-      maxTokens: 1024
+${syntheticDataset(64)}
   generation:
     maxInputTokens: 1024
     maxOutputTokens: 128
@@ -377,17 +371,7 @@ base:
     # The OpenAI endpoint: completions (/v1/completions) or chat (/v1/chat/completions).
     api: completions
     stream: true
-  # The prompts: synthetic (generated from a seed, nothing to download); see docs/datasets.md.
-  dataset:
-    source: synthetic
-    prompts: 64
-    seed: 0
-    synthetic:
-      distribution: lognormal
-      meanTokens: 256
-      stddevTokens: 64
-      minTokens: 16
-      maxTokens: 1024
+${syntheticDataset(64)}
   generation:
     maxInputTokens: 1024
     maxOutputTokens: 128

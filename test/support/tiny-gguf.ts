@@ -5,6 +5,7 @@
  * generates. Layout follows ggml's docs/gguf.md: header, metadata key/values, tensor infos,
  * padding to the alignment, tensor data (each tensor at an aligned offset).
  */
+import { seededRandom } from "../../lib/study/seeded-random.js";
 import { writeFileSync } from "node:fs";
 
 export interface TinyGgufOptions {
@@ -157,17 +158,6 @@ function writeMeta(out: Bytes, key: string, m: Meta): void {
   }
 }
 
-/** mulberry32: a small seeded generator, so the same seed writes the same file. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** SentencePiece vocabulary: <unk>, <s>, </s>, the 256 byte tokens, printable ASCII, words and their prefixes. */
 function buildVocab(words: string[]): { tokens: string[]; scores: number[]; types: number[] } {
