@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { execa, type Options } from "execa";
-import { type ChildEvent, ProtocolReader, type ProtocolProblem } from "./protocol.js";
+import { type ChildEvent, type EndedChild, ProtocolReader } from "./protocol.js";
 
 export interface ChildRunOptions {
   argv: string[];
@@ -27,13 +27,7 @@ export interface ChildRunOptions {
   protocolFile?: string;
 }
 
-export interface ChildOutcome {
-  startedNs: bigint;
-  endedNs: bigint;
-  exitCode: number | null;
-  signal: string | null;
-  events: ChildEvent[];
-  protocolProblems: ProtocolProblem[];
+export interface ChildOutcome extends EndedChild {
   /** Why lem stopped the child, if it did. */
   stopReason: "timeout" | "silence" | "aborted" | null;
   spawnError: string | null;

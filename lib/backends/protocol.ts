@@ -42,6 +42,17 @@ export const ChildEventSchema = z.discriminatedUnion("event", [
 
 export type ChildEvent = z.infer<typeof ChildEventSchema>;
 
+/** A child that has ended, with what it said on its protocol channel (lem measure and study runs alike). */
+export interface EndedChild {
+  /** CLOCK_MONOTONIC ns just before the spawn and just after the exit was seen. */
+  startedNs: bigint;
+  endedNs: bigint;
+  exitCode: number | null;
+  signal: string | null;
+  events: ChildEvent[];
+  protocolProblems: ProtocolProblem[];
+}
+
 export interface ProtocolProblem {
   line: number;
   text: string;

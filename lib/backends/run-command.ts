@@ -4,7 +4,7 @@
  */
 import { execa } from "execa";
 import { LemError } from "../errors.js";
-import { type ChildEvent, ProtocolReader, type ProtocolProblem } from "./protocol.js";
+import { type ChildEvent, type EndedChild, ProtocolReader } from "./protocol.js";
 
 export class CommandStartError extends LemError {
   constructor(message: string) {
@@ -12,16 +12,9 @@ export class CommandStartError extends LemError {
   }
 }
 
-export interface CommandRun {
+export interface CommandRun extends EndedChild {
   command: string;
   args: string[];
-  /** CLOCK_MONOTONIC ns just before the spawn and just after the exit was seen. */
-  startedNs: bigint;
-  endedNs: bigint;
-  exitCode: number | null;
-  signal: string | null;
-  events: ChildEvent[];
-  protocolProblems: ProtocolProblem[];
 }
 
 export interface RunCommandOptions {
