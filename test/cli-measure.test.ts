@@ -40,7 +40,10 @@ describe("lem measure", () => {
     expect(m!.energy.durationS).toBeGreaterThan(2.9);
     const truth = m!.simulatedTruth[0]!.energyJ;
     expect(Math.abs(m!.energy.total.energyJ - truth) / truth).toBeLessThan(0.01);
-    expect(m!.energy.warnings.map((w) => w.code)).toEqual(["short-window", "simulated"]);
+    // A 3 s window is short, and the GPU is simulated; a loaded 2-core machine may also stall
+    // the sampling thread long enough to warn of a gap (seen in CI), which must not fail this test.
+    const codes = m!.energy.warnings.map((w) => w.code).filter((c) => c !== "sample-gaps");
+    expect(codes).toEqual(["short-window", "simulated"]);
     expect(m!.preflight).toMatchObject({ skipped: false });
     expect(r.stderr).toContain('*** SIMULATED GPU (scenario "default")');
   });
