@@ -8,7 +8,6 @@ import { parseConfigText } from "../lib/config/load.js";
 import { DatasetSchema, ExperimentSchema } from "../lib/config/schema.js";
 import {
   approxTokenCount,
-  DatasetError,
   loadDataset,
   parseJsonlPrompts,
   promptsJsonl,
@@ -19,6 +18,7 @@ import {
   type SyntheticLength,
 } from "../lib/datasets/index.js";
 import { repoRoot } from "./support/run-lem.js";
+import { datasetError } from "./support/dataset-error.js";
 
 const fixtures = join(repoRoot, "test", "fixtures", "datasets");
 const sha256 = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
@@ -26,17 +26,6 @@ const dataset = (d: Record<string, unknown> = {}): DatasetConfig => DatasetSchem
 const spec = (s: Partial<SyntheticLength>): SyntheticLength => DatasetSchema.parse({ synthetic: s }).synthetic;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
-
-/** The DatasetError `fn` throws (fails the test when it throws nothing or something else). */
-function datasetError(fn: () => unknown): DatasetError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DatasetError);
-    return error as DatasetError;
-  }
-  throw new Error("expected a DatasetError, nothing was thrown");
-}
 
 describe("approxTokenCount", () => {
   it("counts a common English word as one token and ignores whitespace", () => {

@@ -4,22 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DatasetSchema } from "../lib/config/schema.js";
-import { approxTokenCount, DatasetError, loadDataset, promptsJsonl, truncateToApproxTokens } from "../lib/datasets/index.js";
+import { approxTokenCount, loadDataset, promptsJsonl, truncateToApproxTokens } from "../lib/datasets/index.js";
 import { exportCsv, exportTable } from "../lib/results/export.js";
 import type { RunResult } from "../lib/results/result-schema.js";
 import { readStudy } from "../lib/results/study-reader.js";
 import { cleanEnv, runLem } from "./support/run-lem.js";
 import { parseCsv, studyDirIn, writeStudy } from "./support/study.js";
-
-function datasetError(fn: () => unknown): DatasetError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DatasetError);
-    return error as DatasetError;
-  }
-  throw new Error("expected a DatasetError, nothing was thrown");
-}
+import { datasetError } from "./support/dataset-error.js";
 
 function jsonlDataset(lines: string, prompts: number, maxInputTokens = 512) {
   const dir = mkdtempSync(join(tmpdir(), "lem-review-"));
