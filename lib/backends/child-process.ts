@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { execa, type Options } from "execa";
-import { type ChildEvent, type EndedChild, ProtocolReader } from "./protocol.js";
+import { type ChildEvent, endedChild, type EndedChild, ProtocolReader } from "./protocol.js";
 
 export interface ChildRunOptions {
   argv: string[];
@@ -150,16 +150,7 @@ export async function runChild(o: ChildRunOptions): Promise<ChildOutcome> {
     const endedNs = process.hrtime.bigint();
     const spawnError =
       result.exitCode === undefined && !result.signal ? (result.shortMessage ?? "the command could not be started") : null;
-    return {
-      startedNs,
-      endedNs,
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
-      events: reader.events,
-      protocolProblems: reader.problems,
-      stopReason,
-      spawnError,
-    };
+    return { ...endedChild({ startedNs, endedNs }, result, reader), stopReason, spawnError };
   } finally {
     clearInterval(watchdog);
     o.signal?.removeEventListener("abort", onAbort);

@@ -53,6 +53,21 @@ export interface EndedChild {
   protocolProblems: ProtocolProblem[];
 }
 
+/** The ended child's record from its exit (execa's result) and what its protocol reader kept. */
+export function endedChild(
+  times: { startedNs: bigint; endedNs: bigint },
+  exit: { exitCode?: number | undefined; signal?: string | undefined },
+  reader: ProtocolReader,
+): EndedChild {
+  return {
+    ...times,
+    exitCode: exit.exitCode ?? null,
+    signal: exit.signal ?? null,
+    events: reader.events,
+    protocolProblems: reader.problems,
+  };
+}
+
 export interface ProtocolProblem {
   line: number;
   text: string;

@@ -4,7 +4,7 @@
  */
 import { execa } from "execa";
 import { LemError } from "../errors.js";
-import { type ChildEvent, type EndedChild, ProtocolReader } from "./protocol.js";
+import { type ChildEvent, endedChild, type EndedChild, ProtocolReader } from "./protocol.js";
 
 export class CommandStartError extends LemError {
   constructor(message: string) {
@@ -60,16 +60,7 @@ export async function runCommand(command: string, args: string[], o: RunCommandO
           : `cannot run "${command}": ${result.shortMessage}`,
       );
     }
-    return {
-      command,
-      args,
-      startedNs,
-      endedNs,
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
-      events: reader.events,
-      protocolProblems: reader.problems,
-    };
+    return { command, args, ...endedChild({ startedNs, endedNs }, result, reader) };
   } finally {
     for (const s of o.forwardSignals ?? []) process.off(s, forward);
   }
