@@ -161,6 +161,23 @@ const SERVER_ENGINES: Record<"vllm" | "sglang" | "tgi" | "trtllm", ServerEngine>
 
 const CONCURRENCY = [1, 4, 16, 64];
 
+/** The workload block of the server starter studies (inside base). */
+function serverWorkload(steadyState: boolean): string {
+  return `  # How lem drives the server.
+  workload:
+    # Requests in flight at most; swept below.
+    concurrency: 1
+    # The OpenAI endpoint: completions (/v1/completions) or chat (/v1/chat/completions).
+    api: completions
+    stream: true${
+      steadyState
+        ? `
+    # Also account the steady-state window: while all \`concurrency\` requests are in flight.
+    steadyState: true`
+        : ""
+    }`;
+}
+
 /** The dataset block of the GPU starter studies (inside base): seeded synthetic prompts. */
 function syntheticDataset(prompts: number): string {
   return `  # The prompts: synthetic (generated from a seed, nothing to download); see docs/datasets.md
@@ -256,15 +273,7 @@ ${dockerBlock}  server:
     engineArgs: {}
     # Loading (and the first download of) the model may take a while (seconds).
     readyTimeoutS: 900
-  # How lem drives the server.
-  workload:
-    # Requests in flight at most; swept below.
-    concurrency: 1
-    # The OpenAI endpoint: completions (/v1/completions) or chat (/v1/chat/completions).
-    api: completions
-    stream: true
-    # Also account the steady-state window: while all \`concurrency\` requests are in flight.
-    steadyState: true
+${serverWorkload(true)}
 ${syntheticDataset(256)}
   generation:
     maxInputTokens: 1024
@@ -364,13 +373,7 @@ base:
       # Context shared by the parallel slots (2048 tokens each).
       ctx-size: 16384
     readyTimeoutS: 600
-  # How lem drives the server.
-  workload:
-    # Requests in flight at most; swept below.
-    concurrency: 1
-    # The OpenAI endpoint: completions (/v1/completions) or chat (/v1/chat/completions).
-    api: completions
-    stream: true
+${serverWorkload(false)}
 ${syntheticDataset(64)}
   generation:
     maxInputTokens: 1024
