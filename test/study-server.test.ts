@@ -56,6 +56,8 @@ function writeServerStudy(o: { name: string; serverArgs?: string[]; sweep?: Reco
   return { dir, file };
 }
 
+const windowS = (res: Result) => Number(BigInt(res.window.endNs) - BigInt(res.window.startNs)) / 1e9;
+
 async function runStudy(dir: string, file: string, scenario = "steady") {
   const r = await runLem(["run", file], cleanEnv({ LEM_SIMULATE: scenario, LEM_CACHE_DIR: join(dir, "cache"), LEM_LOCK_DIR: join(dir, "locks") }));
   const studyDir = studyDirIn(dir);
@@ -92,10 +94,17 @@ describe("a server study (2 concurrency levels x 2 cycles) against the fake Open
       expect(res!.engine).toMatchObject({ version: "9.9.9-fake" });
       expect(res!.backendDetails.server.attached).toBe(false);
       expect(res!.backendDetails.peakInFlight).toBe(res!.config.workload.concurrency);
-      expect(res!.steadyState).toBeDefined();
+      // The steady state is found, inside the workload, with fewer tokens than the whole run.
+      const ss = res!.steadyState as { outputTokens: number; energyJ: number | null; windowS: number; energyPerOutputTokenJ: number | null };
+      expect(ss).not.toHaveProperty("unavailable");
+      expect(ss.outputTokens).toBeGreaterThan(0);
+      expect(ss.outputTokens).toBeLessThanOrEqual(64);
+      expect(ss.windowS).toBeGreaterThan(0);
+      expect(ss.windowS).toBeLessThanOrEqual(windowS(res!));
+      expect(ss.energyJ).toBeGreaterThan(0);
+      expect(ss.energyJ!).toBeLessThanOrEqual(res!.energy.totalJ!);
     }
     // Concurrency 4 finishes 8 requests in about a quarter of the time of concurrency 1.
-    const windowS = (res: Result) => Number(BigInt(res.window.endNs) - BigInt(res.window.startNs)) / 1e9;
     const c1 = r.results.filter((x) => x!.config.workload.concurrency === 1).map((x) => windowS(x!));
     const c4 = r.results.filter((x) => x!.config.workload.concurrency === 4).map((x) => windowS(x!));
     expect(Math.min(...c1)).toBeGreaterThan(1.5 * Math.max(...c4));
@@ -110,7 +119,9 @@ describe("a server study (2 concurrency levels x 2 cycles) against the fake Open
     const r = await runStudy(dir, file);
     expect(r.exitCode).not.toBe(0);
     expect(r.results[0]!.status).toBe("failed");
-    expect(r.results[0]!.failure!.message).toMatch(/exited|ended/);
+    // What the server said and how it ended, not a generic stop.
+    expect(r.results[0]!.failure!.message).toMatch(/exited with code 1/);
+    expect(r.results[0]!.failure!.message).toContain("failing at start as asked (--fail-start)");
     expect(existsSync(join(r.studyDir, r.manifest.runs[0]!.resultPath!, "..", "server.log"))).toBe(true);
   });
 
@@ -127,7 +138,8 @@ describe("a server study (2 concurrency levels x 2 cycles) against the fake Open
     const { dir, file } = writeServerStudy({ name: "server-dies", serverArgs: ["--exit-after-requests", "4"], prompts: 12, workload: { concurrency: 1 } });
     const r = await runStudy(dir, file);
     expect(r.results[0]!.status).toBe("failed");
-    expect(r.results[0]!.failure!.message).toMatch(/server/);
+    // The fake server exits with code 3 once its 4th request (the readiness probe is the 1st) has started.
+    expect(r.results[0]!.failure!.message).toMatch(/^the server exited with code 3 during the run \([0-3] of 12 requests had finished\)/);
   });
 
   it("waits for the GPU memory to be released after the server stops, and says so when it is not", { timeout: 60_000 }, async () => {
