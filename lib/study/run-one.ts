@@ -110,7 +110,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
   const window = backend.window ?? { source: "lifetime" as const, startNs: backend.startedNs, endNs: backend.endedNs };
   let status: RunResult["status"] = backend.status;
   let failure: RunResult["failure"] | undefined = backend.failure;
-  warnings.push(...backend.warnings);
+  for (const w of backend.warnings) warnings.push(w); // never spread: a child may cause many
   if (ctx.dataset.truncated > 0) {
     warnings.push({ code: "dataset-truncated", message: `${ctx.dataset.truncated} prompt(s) were longer than generation.maxInputTokens and were truncated` });
   }
@@ -130,7 +130,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
   let energy: WindowEnergy | null = null;
   if (window.endNs > window.startNs) {
     energy = accountWindow(window.startNs, window.endNs);
-    warnings.push(...energy.warnings);
+    for (const w of energy.warnings) warnings.push(w);
   }
   const counts = backend.requests;
   if ((isServerBackend(cfg.backend) && !cfg.server?.url) || cfg.docker) {
@@ -146,7 +146,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     for (const message of released.warnings) warnings.push({ code: "memory-not-released", message: `after the ${isServerBackend(cfg.backend) ? "server" : "container"} stopped: ${message}` });
   }
   const failures = deviceFailures(recorder.sampler.summary(), window.startNs);
-  warnings.push(...deviceFailureWarnings(failures));
+  for (const w of deviceFailureWarnings(failures)) warnings.push(w);
   const windowS = Number(window.endNs - window.startNs) / 1e9;
   const derived = computeDerived({
     energyJ: energy?.total.energyJ ?? null,
