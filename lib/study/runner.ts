@@ -23,6 +23,7 @@ import { CircuitBreaker } from "./circuit-breaker.js";
 import { Manifest, studyDifferences, type ManifestData } from "./manifest.js";
 import { planRuns, seedFromHash, type PlannedRun } from "./plan.js";
 import { executeRun } from "./run-one.js";
+import { acquireStudyLock, type StudyLock } from "./study-lock.js";
 import { killActiveChildrenSync, processStartTicks } from "../backends/child-process.js";
 import { fillArgv } from "../backends/command-template.js";
 import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
@@ -147,6 +148,19 @@ function recoverAbandonedRuns(manifest: Manifest): void {
 }
 
 export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
+  // The study's lock is held from before anything in it changes until runStudy returns.
+  let studyLock: StudyLock | undefined;
+  const releaseLock = () => studyLock?.release();
+  process.once("exit", releaseLock);
+  try {
+    return await runStudyLocked(o, (dir) => (studyLock = acquireStudyLock(dir)));
+  } finally {
+    releaseLock();
+    process.off("exit", releaseLock);
+  }
+}
+
+async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => void): Promise<StudyOutcome> {
   let loaded: LoadedStudy;
   let manifest: Manifest;
   let dir: string;
@@ -154,6 +168,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   if (o.resumeDir) {
     dir = resolve(o.resumeDir);
     manifest = Manifest.load(dir);
+    lockStudy(dir); // before recoverAbandonedRuns: a live lem's child is not abandoned
     loaded = await loadStudy(manifest.data.study.file);
     const diffs = studyDifferences(manifest.data, {
       experiments: loaded.expansion.experiments.map((e) => ({ hash: e.hash, slug: e.slug })),
@@ -170,6 +185,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     datasets = loadDatasets(loaded);
     const base = resolve(o.outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir));
     dir = newStudyDir(base, `${loaded.study.name}_${timestamp()}`);
+    lockStudy(dir);
     manifest = new Manifest(dir, newManifest(loaded, planOf(loaded)));
     manifest.save();
     writeFileAtomic(
