@@ -118,10 +118,13 @@ export async function runRun(args: string[]): Promise<number> {
   const progress = createProgress({ json, quiet, startedAtMs, initialEstimateS });
   const controller = new AbortController();
   let interrupts = 0;
+  let runActive = false;
   const onInterrupt = () => {
     interrupts++;
     if (interrupts === 1) {
-      progress.note("lem: stopping the current run (Ctrl-C again to leave at once)...");
+      progress.note(
+        runActive ? "lem: stopping the current run (Ctrl-C again to leave at once)..." : "lem: stopping the study (Ctrl-C again to leave at once)...",
+      );
       controller.abort();
     } else {
       progress.close();
@@ -138,7 +141,11 @@ export async function runRun(args: string[]): Promise<number> {
       failFast: values["fail-fast"] ?? false,
       skipPreflight: values["skip-preflight"] ?? false,
       signal: controller.signal,
-      onEvent: (e) => progress.onEvent(e),
+      onEvent: (e) => {
+        if (e.type === "run-start") runActive = true;
+        if (e.type === "run-end") runActive = false;
+        progress.onEvent(e);
+      },
     });
     if (outcome.status === "interrupted") return 130;
     return outcome.status === "completed" ? 0 : 1;

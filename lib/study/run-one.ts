@@ -77,7 +77,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
       signal: ctx.signal,
     });
   } else if (m.settling.mode === "gap" && m.settling.gapS > 0) {
-    settling = await fixedGap(m.settling.gapS);
+    settling = await fixedGap(m.settling.gapS, ctx.signal);
   }
   const settlingS = (Date.now() - settleStart) / 1000;
   if (settling && "settled" in settling && !settling.settled) {

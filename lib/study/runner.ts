@@ -13,7 +13,7 @@ import { acquireGpuLocks, type GpuLockSet } from "../gpu/gpu-lock.js";
 import { activeSimulation } from "../gpu/provider.js";
 import { collectEnvironment } from "../environment/index.js";
 import { getBaseline } from "../measure/baseline-cache.js";
-import type { Baseline } from "../measure/baseline.js";
+import { BaselineInterruptedError, type Baseline } from "../measure/baseline.js";
 import { runPreflight } from "../preflight/run-preflight.js";
 import { runDirName, studyPaths } from "../results/layout.js";
 import type { RunResult } from "../results/result-schema.js";
@@ -251,8 +251,12 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
             durationS: first.measurement.baseline.durationS,
             ttlS: first.measurement.baseline.cacheTtlS,
             ...(first.docker ? { context: `docker:${first.docker.image}` } : {}),
+            ...(o.signal ? { signal: o.signal } : {}),
           })
         ).baseline;
+      } catch (error) {
+        // Ctrl-C during the baseline: no baseline, and the loop below ends the study as interrupted.
+        if (!(error instanceof BaselineInterruptedError)) throw error;
       } finally {
         await idle?.remove();
       }
