@@ -51,6 +51,8 @@ export interface RunContext {
 export interface RunOutcome {
   result: RunResult;
   resultPath: string;
+  /** Why the study cannot go on (an attached server is gone), when it cannot. */
+  stopStudy?: string;
 }
 
 
@@ -221,5 +223,5 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
   await writeTimeseriesParquet(join(ctx.runDir, "timeseries.parquet"), series, window);
   if (backend.records) writeRequestsJsonl(join(ctx.runDir, "requests.jsonl"), backend.records, window.startNs);
   writeRunResult(ctx.runDir, result);
-  return { result, resultPath: join(ctx.runDir, "result.json") };
+  return { result, resultPath: join(ctx.runDir, "result.json"), ...(backend.stopStudy ? { stopStudy: backend.stopStudy } : {}) };
 }

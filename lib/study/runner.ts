@@ -63,6 +63,8 @@ export type StudyEvent =
       error?: string;
     }
   | { type: "circuit-pause"; pauseS: number; failures: number }
+  /** The study stops before its runs are done, and why (e.g. an attached server is gone). */
+  | { type: "study-stopping"; reason: string }
   | {
       type: "study-end";
       dir: string;
@@ -342,6 +344,11 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
       });
       if (res.status === "interrupted") {
         status = "interrupted";
+        break;
+      }
+      if (outcome.stopStudy) {
+        o.onEvent?.({ type: "study-stopping", reason: outcome.stopStudy });
+        status = "stopped";
         break;
       }
       if (res.status === "failed" && (o.failFast || ex.failFast)) {
