@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from "node:fs";
 import { type ChildEvent, endedChild, type EndedChild, ProtocolReader } from "./protocol.js";
 import { spawnProtocolChild } from "./protocol-stream.js";
+import { supervisedArgv } from "./supervise.js";
 
 export interface ChildRunOptions {
   argv: string[];
@@ -87,7 +88,8 @@ export function processStartTicks(pid: number): string | null {
 }
 
 export async function runChild(o: ChildRunOptions): Promise<ChildOutcome> {
-  const [command, ...args] = o.argv;
+  // The child dies with lem, even a SIGKILLed one (lib/backends/supervise.ts).
+  const [command, ...args] = supervisedArgv(o.argv, o.env ?? process.env, o.cwd);
   const logFd = openSync(o.logFile, "a");
   const reader = new ProtocolReader();
   const startedNs = process.hrtime.bigint();

@@ -305,7 +305,10 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
           runTimeoutS: ex.runTimeoutS,
           silenceTimeoutS: ex.silenceTimeoutS,
           signal: o.signal ?? new AbortController().signal,
-          onSpawn: (pid, startTicks) => manifest.update(r.position, { child: { pid, startTicks } }),
+          onSpawn: (pid, startTicks) => {
+            manifest.update(r.position, { child: { pid, startTicks } });
+            locks.recordChild(pid); // the child's group holds the GPUs even if lem is killed
+          },
           gpuUuids: devicesFor(experiment).map((d) => facts.find((f) => f.index === d)!.uuid),
           baseDir,
           dataset: { ...datasets[r.experiment]!, file: promptFiles[r.experiment]! },
