@@ -66,6 +66,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     devices: ctx.devices,
     thresholdMiB: m.residualMemoryThresholdMiB,
     waitMs: m.residualMemoryWaitS * 1000,
+    signal: ctx.signal,
   });
   for (const message of residual.warnings) warnings.push({ code: "residual-memory", message });
 
@@ -143,6 +144,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
       devices: ctx.devices,
       thresholdMiB: m.residualMemoryThresholdMiB,
       waitMs: m.residualMemoryWaitS * 1000,
+      signal: ctx.signal,
     });
     backend.details.memoryReleaseWaitS = released.waitedMs / 1000;
     for (const message of released.warnings) warnings.push({ code: "memory-not-released", message: `after the ${isServerBackend(cfg.backend) ? "server" : "container"} stopped: ${message}` });
