@@ -3,7 +3,8 @@
  * that speaks the child protocol. Runs it (lib/backends/child-process.ts), then reads its
  * window, requests and engine facts from the protocol, and says how it ended.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, rmSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import type { MeasurementWarning } from "../measure/measurement-warning.js";
 import type { BackendOutcome, EngineFacts, RequestTotals } from "./backend-outcome.js";
 import { runChild, type ChildOutcome } from "./child-process.js";
@@ -83,7 +84,16 @@ export function engineFromEvents(events: ChildEvent[]): EngineFacts | null {
 function eventsFromFile(path: string): { events: ChildEvent[]; problems: ChildOutcome["protocolProblems"]; kinds: ProtocolProblemKind[] } {
   const reader = new ProtocolReader();
   if (existsSync(path)) {
-    reader.push(readFileSync(path, "utf8"));
+    // Read in pieces, as fd 3 is: a file of millions of lines is never one string in memory.
+    const fd = openSync(path, "r");
+    try {
+      const decoder = new StringDecoder("utf8");
+      const buffer = Buffer.alloc(1 << 20);
+      for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) reader.push(decoder.write(buffer.subarray(0, n)));
+      reader.push(decoder.end());
+    } finally {
+      closeSync(fd);
+    }
     reader.end();
   }
   return { events: reader.events, problems: reader.problems, kinds: reader.problemKinds() };
