@@ -4,6 +4,7 @@
  * process group. Node cannot set PR_SET_PDEATHSIG for a child it spawns, hence the wrapper.
  * Where it is missing (an install without it), children run unwrapped, as before.
  */
+import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,8 +21,14 @@ export function supervisorPath(): string | null {
     join(packageRoot, "build", "Release", "lem-supervise"),
     join(packageRoot, "prebuilds", `${process.platform}-${process.arch}`, "lem-supervise"),
   ];
-  found = process.platform === "linux" ? (candidates.find((c) => isExecutable(c)) ?? null) : null;
+  found = process.platform === "linux" ? (candidates.find((c) => isExecutable(c) && runsHere(c)) ?? null) : null;
   return found;
+}
+
+/** A prebuilt wrapper linked against a newer glibc than this machine's does not start: checked once. */
+function runsHere(path: string): boolean {
+  const r = spawnSync(path, ["--check"], { encoding: "utf8", timeout: 5000 });
+  return r.status === 0 && r.stdout.trim() === "lem-supervise ok";
 }
 
 function isExecutable(path: string): boolean {
