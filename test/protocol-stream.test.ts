@@ -56,11 +56,11 @@ describe("the protocol reader", () => {
     expect(reader.push("\n")).toEqual([{ event: "request", input_tokens: 1, output_tokens: 2 }]);
   });
 
-  it("keeps of a request only what lem reads, and still rejects a bad one with the schema's reason", () => {
+  it("keeps a request's extra fields, and still rejects a bad one with the schema's reason", () => {
     const reader = new ProtocolReader();
     reader.push('{"event":"request","input_tokens":3,"output_tokens":5,"ttft_ns":10,"latency_ns":20,"prompt":"a long text"}\n');
     reader.push('{"event":"request","input_tokens":-1}\n');
-    expect(reader.events).toEqual([{ event: "request", input_tokens: 3, output_tokens: 5, ttft_ns: 10, latency_ns: 20 }]);
+    expect(reader.events).toEqual([{ event: "request", input_tokens: 3, output_tokens: 5, ttft_ns: 10, latency_ns: 20, prompt: "a long text" }]);
     expect(reader.problems.map((p) => p.line)).toEqual([2]);
     expect(reader.problems[0]!.problem).toMatch(/^input_tokens: /);
   });

@@ -200,15 +200,16 @@ export class ProtocolReader {
       this.#problem(text, parsed.error.issues.map((i) => `${i.path.join(".") || "event"}: ${i.message}`).join("; "));
       return undefined;
     }
-    this.events.push(parsed.data.event === "request" ? (keptRequest(parsed.data) ?? parsed.data) : parsed.data);
+    this.events.push(parsed.data);
     return parsed.data;
   }
 }
 
 /**
- * A valid request event, as lem keeps it: only what lem reads of it, in one fixed shape. The
- * schema's rules checked directly (a child may send millions; zod is the slow path, for the
- * message of a bad one). Undefined for anything else, valid or not.
+ * A valid request event as JSON.parse made it (extra fields such as prompt_id kept, as the
+ * schema's passthrough keeps them): the schema's rules checked directly, since a child may send
+ * millions and zod is many times slower; zod stays the path that explains a bad one. Undefined
+ * for anything else, valid or not.
  */
 function keptRequest(json: unknown): ChildEvent | undefined {
   if (typeof json !== "object" || json === null || (json as { event?: unknown }).event !== "request") return undefined;
@@ -216,20 +217,7 @@ function keptRequest(json: unknown): ChildEvent | undefined {
   const count = (v: unknown) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= 0);
   const ns = (v: unknown) => v === undefined || (typeof v === "number" && Number.isFinite(v) && v >= 0);
   if (!count(o.input_tokens) || !count(o.output_tokens) || !ns(o.ttft_ns) || !ns(o.latency_ns)) return undefined;
-  const kept = new KeptRequest(o.input_tokens as number | undefined, o.output_tokens as number | undefined, o.ttft_ns as number | undefined, o.latency_ns as number | undefined);
-  if (typeof o.inter_token_ns === "number") kept.inter_token_ns = o.inter_token_ns;
-  return kept as unknown as ChildEvent;
-}
-
-class KeptRequest {
-  readonly event = "request";
-  inter_token_ns?: number;
-  constructor(
-    readonly input_tokens: number | undefined,
-    readonly output_tokens: number | undefined,
-    readonly ttft_ns: number | undefined,
-    readonly latency_ns: number | undefined,
-  ) {}
+  return o as ChildEvent;
 }
 
 /** The measurement window the child marked, if it marked one (the last start/end pair). */
