@@ -10,6 +10,13 @@
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-fvisibility=hidden", "-include", "../native/compat/glibc_compat.h"],
       "ldflags": ["-Wl,-z,relro,-z,now"],
       "libraries": ["-ldl", "-lpthread"]
+    },
+    {
+      "target_name": "lem-supervise",
+      "type": "executable",
+      "sources": ["native/supervise/lem_supervise.c"],
+      "cflags": ["-std=c11", "-O2", "-Wall", "-Wextra"],
+      "ldflags": ["-Wl,-z,relro,-z,now"]
     }
   ]
 }

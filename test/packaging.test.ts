@@ -24,6 +24,8 @@ describe("the prebuilt addon", () => {
 
   it("is written to prebuilds/linux-x64 by npm run prebuild", () => {
     expect(readdirSync(prebuildDir).filter((f) => f.endsWith(".node"))).toEqual(["lem.node"]);
+    // The wrapper that makes children die with lem (lib/backends/supervise.ts) ships beside it.
+    expect(readdirSync(prebuildDir)).toContain("lem-supervise");
   });
 
   it("needs no glibc newer than 2.28 and no libstdc++ newer than GCC 8's (checked with objdump -T)", async () => {
@@ -38,6 +40,7 @@ describe("the prebuilt addon", () => {
     const pack = await execa("npm", ["pack", "--pack-destination", work, "--json"], { cwd: stage });
     const [{ filename, files }] = JSON.parse(pack.stdout) as [{ filename: string; files: { path: string }[] }];
     expect(files.map((f) => f.path)).toContain("prebuilds/linux-x64/lem.node");
+    expect(files.map((f) => f.path)).toContain("prebuilds/linux-x64/lem-supervise");
 
     const project = join(work, "project");
     await execa("mkdir", ["-p", project]);

@@ -74,6 +74,16 @@ describe("checkResidualMemory", () => {
     expect(r.warnings[0]).toMatch(/held by stuck \(pid 6, 500 MiB\); still there after waiting \d+ ms$/);
   });
 
+  it("stops waiting at once when aborted (Ctrl-C), reporting what it saw", async () => {
+    simulateScenario({ name: "stuck-abort", devices: [gpu({ processes: [{ pid: 7, name: "stuck", usedMiB: 500 }] })] });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const r = await checkResidualMemory({ devices: [0], waitMs: 30_000, pollMs: 50, signal: controller.signal });
+    expect(r.clean).toBe(false);
+    expect(r.waitedMs).toBeLessThan(30_000);
+    expect(r.warnings[0]).toMatch(/held by stuck \(pid 7, 500 MiB\); still there after waiting \d+ ms$/);
+  });
+
   it("turns an NVML error on one GPU into that GPU's warning and still checks the others", async () => {
     simulateScenario({
       name: "flaky",

@@ -56,4 +56,6 @@ export interface BackendOutcome {
   steadyState?: SteadyStateMarks | { unavailable: string };
   /** Backend facts kept in the result as they are (server start time, image digest, ...). */
   details: Record<string, unknown>;
+  /** Why no later run of the study can succeed either (an attached server is gone): the study stops. */
+  stopStudy?: string;
 }

@@ -3,11 +3,20 @@
  * that speaks the child protocol. Runs it (lib/backends/child-process.ts), then reads its
  * window, requests and engine facts from the protocol, and says how it ended.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, rmSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import type { MeasurementWarning } from "../measure/measurement-warning.js";
 import type { BackendOutcome, EngineFacts, RequestTotals } from "./backend-outcome.js";
 import { runChild, type ChildOutcome } from "./child-process.js";
-import { markedWindow, ProtocolReader, requestsInWindow, windowWithinLifetime, type ChildEvent } from "./protocol.js";
+import {
+  markedWindow,
+  markedWindowProblem,
+  ProtocolReader,
+  requestsInWindow,
+  windowWithinLifetime,
+  type ChildEvent,
+  type ProtocolProblemKind,
+} from "./protocol.js";
 
 export interface ChildBackendOptions {
   argv: string[];
@@ -72,13 +81,33 @@ export function engineFromEvents(events: ChildEvent[]): EngineFacts | null {
 }
 
 /** Protocol lines a containerised child wrote to its file (fd 3 does not cross `docker run`). */
-function eventsFromFile(path: string): { events: ChildEvent[]; problems: ChildOutcome["protocolProblems"] } {
+function eventsFromFile(path: string): { events: ChildEvent[]; problems: ChildOutcome["protocolProblems"]; kinds: ProtocolProblemKind[] } {
   const reader = new ProtocolReader();
   if (existsSync(path)) {
-    reader.push(readFileSync(path, "utf8"));
+    // Read in pieces, as fd 3 is: a file of millions of lines is never one string in memory.
+    const fd = openSync(path, "r");
+    try {
+      const decoder = new StringDecoder("utf8");
+      const buffer = Buffer.alloc(1 << 20);
+      for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) reader.push(decoder.write(buffer.subarray(0, n)));
+      reader.push(decoder.end());
+    } finally {
+      closeSync(fd);
+    }
     reader.end();
   }
-  return { events: reader.events, problems: reader.problems };
+  return { events: reader.events, problems: reader.problems, kinds: reader.problemKinds() };
+}
+
+/** One warning per kind of protocol problem, however many lines had it. */
+export function protocolProblemWarnings(kinds: ProtocolProblemKind[]): MeasurementWarning[] {
+  return kinds.map((k) => ({
+    code: "protocol" as const,
+    message:
+      k.count === 1
+        ? `protocol line ${k.firstLine} ignored: ${k.problem}`
+        : `${k.count} protocol lines ignored (lines ${k.firstLine} to ${k.lastLine}): ${k.problem}`,
+  }));
 }
 
 function howItEnded(child: ChildOutcome, o: ChildBackendOptions, marked: boolean): Pick<BackendOutcome, "status" | "failure"> {
@@ -127,10 +156,17 @@ export async function runChildBackend(o: ChildBackendOptions): Promise<BackendOu
   if (o.afterExit) await o.afterExit(child);
   if (o.protocolFile) {
     const fromFile = eventsFromFile(o.protocolFile);
-    child = { ...child, events: [...child.events, ...fromFile.events], protocolProblems: [...child.protocolProblems, ...fromFile.problems] };
+    child = {
+      ...child,
+      events: [...child.events, ...fromFile.events],
+      protocolProblems: [...child.protocolProblems, ...fromFile.problems],
+      protocolProblemKinds: [...child.protocolProblemKinds, ...fromFile.kinds],
+    };
   }
   const warnings: MeasurementWarning[] = [];
   let marked = o.measure === "lifetime" ? undefined : markedWindow(child.events);
+  const markProblem = o.measure === "lifetime" ? undefined : markedWindowProblem(child.events);
+  if (markProblem) warnings.push({ code: "protocol", message: `${markProblem}: its marks make no measurement window` });
   if (marked && !windowWithinLifetime(marked, child)) {
     warnings.push({
       code: "protocol",
@@ -141,9 +177,7 @@ export async function runChildBackend(o: ChildBackendOptions): Promise<BackendOu
     });
     marked = undefined;
   }
-  for (const p of child.protocolProblems) {
-    warnings.push({ code: "protocol", message: `protocol line ${p.line} ignored: ${p.problem}` });
-  }
+  for (const w of protocolProblemWarnings(child.protocolProblemKinds)) warnings.push(w);
   const inWindow = requestsInWindow(child.events, marked !== undefined);
   if (inWindow.outside > 0) {
     warnings.push({

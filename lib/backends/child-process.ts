@@ -5,9 +5,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from "node:fs";
-import type { Readable } from "node:stream";
-import { execa, type Options } from "execa";
 import { type ChildEvent, endedChild, type EndedChild, ProtocolReader } from "./protocol.js";
+import { spawnProtocolChild } from "./protocol-stream.js";
+import { supervisedArgv } from "./supervise.js";
 
 export interface ChildRunOptions {
   argv: string[];
@@ -88,22 +88,26 @@ export function processStartTicks(pid: number): string | null {
 }
 
 export async function runChild(o: ChildRunOptions): Promise<ChildOutcome> {
-  const [command, ...args] = o.argv;
+  // The child dies with lem, even a SIGKILLed one (lib/backends/supervise.ts).
+  const [command, ...args] = supervisedArgv(o.argv, o.env ?? process.env, o.cwd);
   const logFd = openSync(o.logFile, "a");
   const reader = new ProtocolReader();
   const startedNs = process.hrtime.bigint();
-  const options: Options = {
-    detached: true, // own process group: stopped as a whole, and out of the terminal's Ctrl-C
-    // A file descriptor as stdout/stderr (Node's stdio accepts it; execa's types do not list it).
-    stdio: ["ignore", logFd, logFd, "pipe"] as unknown as Options["stdio"],
-    reject: false,
-    ...(o.env ? { env: o.env, extendEnv: false } : {}),
-    ...(o.cwd ? { cwd: o.cwd } : {}),
-  };
-  const child = execa(command!, args, options);
-  let stopReason: ChildOutcome["stopReason"] = null;
   let lastActivity = Date.now();
-  const pid = child.pid;
+  // fd 3 is read as it comes (bounded memory), and the wait ends at the child's exit.
+  const spawned = spawnProtocolChild({
+    command: command!,
+    args,
+    stdio: ["ignore", logFd, logFd],
+    env: o.env ?? process.env,
+    ...(o.cwd ? { cwd: o.cwd } : {}),
+    detached: true, // own process group: stopped as a whole, and out of the terminal's Ctrl-C
+    reader,
+    onData: () => (lastActivity = Date.now()),
+    ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+  });
+  let stopReason: ChildOutcome["stopReason"] = null;
+  const pid = spawned.pid;
   const stop = (reason: NonNullable<ChildOutcome["stopReason"]>) => {
     if (stopReason || pid === undefined) return;
     stopReason = reason;
@@ -116,14 +120,6 @@ export async function runChild(o: ChildRunOptions): Promise<ChildOutcome> {
   }
   // Output activity is seen as the log growing.
   let logBytes = fstatSync(logFd).size;
-  const fd3 = child.stdio[3] as Readable | undefined;
-  if (fd3) {
-    fd3.setEncoding("utf8");
-    fd3.on("data", (chunk: string) => {
-      lastActivity = Date.now();
-      for (const e of reader.push(chunk)) o.onEvent?.(e);
-    });
-  }
   const deadline = Date.now() + o.runTimeoutMs;
   const protocolFile = o.protocolFile;
   let protocolBytes = 0;
@@ -145,12 +141,10 @@ export async function runChild(o: ChildRunOptions): Promise<ChildOutcome> {
   if (o.signal?.aborted) onAbort();
   o.signal?.addEventListener("abort", onAbort);
   try {
-    const result = await child;
-    for (const e of reader.end()) o.onEvent?.(e);
+    const exit = await spawned.exited;
     const endedNs = process.hrtime.bigint();
-    const spawnError =
-      result.exitCode === undefined && !result.signal ? (result.shortMessage ?? "the command could not be started") : null;
-    return { ...endedChild({ startedNs, endedNs }, result, reader), stopReason, spawnError };
+    const spawnError = exit.spawnError ? `${exit.spawnError.code ? `${exit.spawnError.code}: ` : ""}${exit.spawnError.message}` : null;
+    return { ...endedChild({ startedNs, endedNs }, exit, reader), stopReason, spawnError };
   } finally {
     clearInterval(watchdog);
     o.signal?.removeEventListener("abort", onAbort);

@@ -2,9 +2,9 @@
  * Runs a program as a child (execa, an argument array, never a shell), its standard streams
  * passed through, file descriptor 3 read as the child protocol. Spawns; never samples.
  */
-import { execa } from "execa";
 import { LemError } from "../errors.js";
 import { type ChildEvent, endedChild, type EndedChild, ProtocolReader } from "./protocol.js";
+import { spawnProtocolChild } from "./protocol-stream.js";
 
 export class CommandStartError extends LemError {
   constructor(message: string) {
@@ -32,35 +32,30 @@ export interface RunCommandOptions {
 export async function runCommand(command: string, args: string[], o: RunCommandOptions = {}): Promise<CommandRun> {
   const reader = new ProtocolReader();
   const startedNs = process.hrtime.bigint();
-  const child = execa(command, args, {
-    stdio: ["inherit", o.stdout === "stderr" ? 2 : "inherit", "inherit", "pipe"],
-    reject: false,
-    ...(o.env ? { env: o.env } : {}),
+  // fd 3 is read as it comes (bounded memory), and the wait ends at the command's exit.
+  const spawned = spawnProtocolChild({
+    command,
+    args,
+    stdio: ["inherit", o.stdout === "stderr" ? 2 : "inherit", "inherit"],
+    env: o.env ? { ...process.env, ...o.env } : process.env,
     ...(o.cwd ? { cwd: o.cwd } : {}),
+    detached: false,
+    reader,
+    ...(o.onEvent ? { onEvent: o.onEvent } : {}),
   });
-  const fd3 = child.stdio[3];
-  if (fd3 && "setEncoding" in fd3) {
-    fd3.setEncoding("utf8");
-    fd3.on("data", (chunk: string) => {
-      for (const e of reader.push(chunk)) o.onEvent?.(e);
-    });
-  }
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  const forward = (signal: NodeJS.Signals) => spawned.child.kill(signal);
   for (const s of o.forwardSignals ?? []) process.on(s, forward);
   try {
-    const result = await child;
+    const exit = await spawned.exited;
     const endedNs = process.hrtime.bigint();
-    for (const e of reader.end()) o.onEvent?.(e);
-    if (result.failed && result.exitCode === undefined && !result.signal) {
-      const cause = (result as { cause?: unknown }).cause;
-      const code = (cause as { code?: string } | undefined)?.code;
+    if (exit.spawnError) {
       throw new CommandStartError(
-        code === "ENOENT"
+        exit.spawnError.code === "ENOENT"
           ? `cannot run "${command}": no such program on PATH (${process.env.PATH ?? ""}). Check the name or give its full path.`
-          : `cannot run "${command}": ${result.shortMessage}`,
+          : `cannot run "${command}": ${exit.spawnError.message}`,
       );
     }
-    return { command, args, ...endedChild({ startedNs, endedNs }, result, reader) };
+    return { command, args, ...endedChild({ startedNs, endedNs }, exit, reader) };
   } finally {
     for (const s of o.forwardSignals ?? []) process.off(s, forward);
   }

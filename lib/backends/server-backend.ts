@@ -10,7 +10,18 @@ import type { Prompt } from "../datasets/prompt.js";
 import type { MeasurementWarning } from "../measure/measurement-warning.js";
 import type { BackendOutcome } from "./backend-outcome.js";
 import { runWorkload, sendRequest, steadyStateWindow, summarizeRequests, type WorkloadOptions } from "./openai/index.js";
-import { defaultHealthPath, engineInfo, freePort, logTail, ServerError, serverLaunchArgv, startServer, waitForServer, type ServerHandle } from "./server/index.js";
+import {
+  defaultHealthPath,
+  engineInfo,
+  freePort,
+  logTail,
+  ServerError,
+  serverLaunchArgv,
+  startServer,
+  waitForServer,
+  watchServerHealth,
+  type ServerHandle,
+} from "./server/index.js";
 import { fillArgv } from "./command-template.js";
 
 export interface ServerBackendOptions {
@@ -68,6 +79,9 @@ function workloadOptions(o: ServerBackendOptions, baseUrl: string, prompts: Prom
   };
 }
 
+/** An attached server refusing connections this long during the start-up wait is not running. */
+const ATTACHED_REFUSED_LIMIT_MS = 3000;
+
 function failed(message: string, details: Record<string, unknown>, nowNs = process.hrtime.bigint()): BackendOutcome {
   return {
     startedNs: nowNs,
@@ -111,14 +125,22 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
   let serverDied: { exitCode: number | null; signal: string | null } | null = null;
   const model = server?.servedModelName ?? c.model;
   const warnings: MeasurementWarning[] = [];
+  const healthPath = server?.healthPath ?? defaultHealthPath(o.backend);
+  // A frozen or dead server is seen within seconds (its health path), not after runTimeoutS.
+  let unresponsive: string | null = null;
+  let watch: { stop: () => void } | undefined;
+  // Where to read more: the log of a server lem started; an attached one has none.
+  const seeLog = attached ? "" : `; see ${o.logFile}`;
+  const attachedGone = (why: string) =>
+    `the attached server at ${baseUrl} is gone (${why}): the study stops, since every later run would fail too. Start the server again, then lem run --resume`;
   try {
     const readyStart = Date.now();
     try {
       const ready = await waitForServer({
         baseUrl,
-        healthPath: server?.healthPath ?? defaultHealthPath(o.backend),
+        healthPath,
         timeoutMs: (server?.readyTimeoutS ?? 900) * 1000,
-        ...(handle ? { server: handle, logFile: o.logFile } : {}),
+        ...(handle ? { server: handle, logFile: o.logFile } : { refusedLimitMs: ATTACHED_REFUSED_LIMIT_MS }),
         probeCompletion: async (timeoutMs) => {
           const options = workloadOptions(o, baseUrl, [], stopRun.signal);
           const r = await sendRequest({
@@ -142,7 +164,10 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
           { ...details, readyAfterS: (Date.now() - readyStart) / 1000 },
         );
       }
-      if (e instanceof ServerError) return failed(e.message, { ...details, readyAfterS: (Date.now() - readyStart) / 1000 });
+      if (e instanceof ServerError) {
+        const out = failed(e.message, { ...details, readyAfterS: (Date.now() - readyStart) / 1000 });
+        return e.code === "server-unreachable" ? { ...out, stopStudy: attachedGone("connection refused") } : out;
+      }
       throw e;
     }
     // Registered only now: while it starts, waitForServer watches the process itself and says
@@ -150,6 +175,13 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
     void handle?.exited.then((x) => {
       serverDied = x;
       stopRun.abort(new Error("server-exited"));
+    });
+    watch = watchServerHealth({
+      healthUrl: new URL(healthPath, baseUrl).href,
+      onGone: (reason) => {
+        unresponsive = reason;
+        stopRun.abort(new Error("server-unresponsive"));
+      },
     });
 
     const warmup = c.measurement.warmupRequests;
@@ -160,8 +192,13 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
     }
 
     const outcome = await runWorkload(workloadOptions(o, baseUrl, o.prompts, stopRun.signal));
+    watch.stop();
     const totals = summarizeRequests(outcome.requests);
-    const engine = await engineInfo(o.backend, baseUrl, 5000);
+    // A server that stopped answering would only make lem wait for these too.
+    const engine =
+      unresponsive === null && serverDied === null
+        ? await engineInfo(o.backend, baseUrl, 5000)
+        : { engine: o.backend, version: null, settings: {}, sources: ["not asked: the server had stopped answering"] };
     details.peakInFlight = outcome.peakInFlight;
     if (totals.failed > 0) {
       warnings.push({
@@ -196,18 +233,26 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
           `the server ${died?.signal ? `was ended by ${died.signal}` : `exited with code ${died?.exitCode ?? "?"}`} during the run ` +
           `(${totals.requests ?? 0} of ${o.prompts.length} requests had finished). Last lines of ${o.logFile}:\n${logTail(o.logFile, 20)}`,
       };
+    } else if (unresponsive !== null) {
+      result.status = "failed";
+      result.failure = {
+        message: `the server at ${baseUrl} stopped answering during the run: ${unresponsive} (${totals.requests ?? 0} of ${o.prompts.length} requests had finished)${seeLog}`,
+      };
+      if (attached) result.stopStudy = attachedGone(unresponsive);
     } else if (reason === "timeout") {
       result.status = "failed";
       result.failure = { message: `the run exceeded its time limit of ${o.runTimeoutMs / 1000} s and was stopped` };
     } else if (outcome.serverGone) {
       result.status = "failed";
-      result.failure = { message: `the server stopped answering during the run (connection errors); see ${o.logFile}` };
+      result.failure = { message: `the server stopped answering during the run (connection errors)${seeLog}` };
+      if (attached) result.stopStudy = attachedGone("connection errors");
     } else if ((totals.requests ?? 0) === 0) {
       result.status = "failed";
       result.failure = { message: `every request failed: ${totals.errors[0]?.message ?? "no request was sent"}` };
     }
     return result;
   } finally {
+    watch?.stop();
     clearTimeout(runTimer);
     o.signal.removeEventListener("abort", onStudyAbort);
     if (handle) await handle.stop((server?.shutdownGraceS ?? 30) * 1000);

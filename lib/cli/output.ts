@@ -11,7 +11,8 @@ export class UsageError extends LemError {
 export function reportError(error: unknown): number {
   if (error instanceof LemError) {
     process.stderr.write(`lem: ${error.message}\n`);
-    return error.code === "LEM_USAGE" ? 64 : 1;
+    // 75 (EX_TEMPFAIL): the study is busy now; the same command works later.
+    return error.code === "LEM_USAGE" ? 64 : error.code === "LEM_STUDY_BUSY" ? 75 : 1;
   }
   process.stderr.write(`lem: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 70;

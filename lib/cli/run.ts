@@ -17,7 +17,9 @@ does not bias the comparison, each run in its own child process. Results go to
 <output.dir>/<name>_<timestamp>/: one directory per run (result.json, timeseries.parquet,
 child.log), manifest.json (every run's status), study.json and summary.csv (statistics per
 configuration). Ctrl-C stops the current run's process group, marks it interrupted and
-exits with 130; "lem run --resume DIR" continues without repeating completed runs.
+exits with 130; "lem run --resume DIR" continues without repeating completed runs. One lem
+at a time runs a study: --resume of a study another lem is running changes nothing and
+exits with 75.
 
 Progress goes to standard error. On a terminal, a live region at the bottom shows the runs
 done, the run in progress, the time left and the GPUs' power and temperature now, under one
@@ -116,10 +118,13 @@ export async function runRun(args: string[]): Promise<number> {
   const progress = createProgress({ json, quiet, startedAtMs, initialEstimateS });
   const controller = new AbortController();
   let interrupts = 0;
+  let runActive = false;
   const onInterrupt = () => {
     interrupts++;
     if (interrupts === 1) {
-      progress.note("lem: stopping the current run (Ctrl-C again to leave at once)...");
+      progress.note(
+        runActive ? "lem: stopping the current run (Ctrl-C again to leave at once)..." : "lem: stopping the study (Ctrl-C again to leave at once)...",
+      );
       controller.abort();
     } else {
       progress.close();
@@ -136,7 +141,11 @@ export async function runRun(args: string[]): Promise<number> {
       failFast: values["fail-fast"] ?? false,
       skipPreflight: values["skip-preflight"] ?? false,
       signal: controller.signal,
-      onEvent: (e) => progress.onEvent(e),
+      onEvent: (e) => {
+        if (e.type === "run-start") runActive = true;
+        if (e.type === "run-end") runActive = false;
+        progress.onEvent(e);
+      },
     });
     if (outcome.status === "interrupted") return 130;
     return outcome.status === "completed" ? 0 : 1;

@@ -2,10 +2,11 @@
  * Advisory per-GPU locks, so that two lem studies never measure on the same GPU at once
  * (each would count the other's energy). One JSON file per GPU UUID in $LEM_LOCK_DIR or
  * <tmpdir>/lem-locks, created with O_EXCL so that exactly one process wins. A lock whose
- * holder is no longer alive on this host is stale: reported as not held and taken over.
+ * holder is no longer alive on this host, and whose recorded child (the process group of the
+ * engine measuring on the GPU) is gone too, is stale: reported as not held and taken over.
  */
 import { link, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
-import { readFileSync, unlinkSync } from "node:fs";
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { LemError } from "../errors.js";
@@ -16,6 +17,8 @@ export interface GpuLockHolder {
   /** ISO 8601 time the lock was taken. */
   since: string;
   host: string;
+  /** The process group of the child running on the GPU now, if any: it holds the GPU even after lem died. */
+  childPgid?: number;
 }
 
 export interface GpuLockOwner {
@@ -67,7 +70,7 @@ function parseHolder(text: string): GpuLockHolder | undefined {
   try {
     const v = JSON.parse(text) as Partial<GpuLockHolder>;
     if (typeof v.study === "string" && typeof v.pid === "number" && typeof v.since === "string" && typeof v.host === "string") {
-      return { study: v.study, pid: v.pid, since: v.since, host: v.host };
+      return { study: v.study, pid: v.pid, since: v.since, host: v.host, ...(typeof v.childPgid === "number" ? { childPgid: v.childPgid } : {}) };
     }
   } catch {
     /* unreadable: treated below */
@@ -77,7 +80,18 @@ function parseHolder(text: string): GpuLockHolder | undefined {
 
 /** A lock on another host cannot be checked, so it counts as held. */
 function isStale(holder: GpuLockHolder): boolean {
-  return holder.host === hostname() && !pidAlive(holder.pid);
+  return holder.host === hostname() && !pidAlive(holder.pid) && (holder.childPgid === undefined || !groupAlive(holder.childPgid));
+}
+
+/** Whether any process of group `pgid` lives (EPERM: alive, owned by someone else). */
+function groupAlive(pgid: number): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 0) return false;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 type LockState = { kind: "free" } | { kind: "held"; holder: GpuLockHolder } | { kind: "stale"; text: string };
@@ -115,6 +129,27 @@ export class GpuLockSet {
 
   get held(): boolean {
     return !this.released;
+  }
+
+  /**
+   * Records the process group of the child now running on these GPUs (null: none), so that a
+   * lock left by a killed lem stays held while that child lives. Each lock is rewritten whole
+   * (temporary file, rename), and only where it is still ours.
+   */
+  recordChild(pgid: number | null): void {
+    if (this.released) return;
+    for (const uuid of this.uuids) {
+      const file = gpuLockFile(uuid);
+      try {
+        if (!sameHolder(parseHolder(readFileSync(file, "utf8")), this.holder)) continue;
+        const { childPgid: _old, ...holder } = this.holder;
+        const tmp = `${file}.${process.pid}.child.tmp`;
+        writeFileSync(tmp, `${JSON.stringify({ ...holder, ...(pgid !== null ? { childPgid: pgid } : {}), uuid })}\n`);
+        renameSync(tmp, file);
+      } catch {
+        /* the lock is gone: nothing to record it in */
+      }
+    }
   }
 
   async release(): Promise<void> {

@@ -18,6 +18,8 @@ export interface ResidualMemoryOptions {
   waitMs?: number;
   /** Poll period while waiting (default 250 ms). */
   pollMs?: number;
+  /** Aborting ends the wait at once (Ctrl-C must not wait it out); what was seen last is reported. */
+  signal?: AbortSignal;
   log?: (level: "debug" | "warn", message: string) => void;
 }
 
@@ -106,7 +108,19 @@ function readAll(options: ResidualMemoryOptions, thresholdMiB: number): DeviceRe
   return options.devices.map((index) => readDevice(index, all, options, thresholdMiB));
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Sleeps `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done);
+    if (signal?.aborted) done();
+  });
+}
 
 /**
  * Checks every GPU in `options.devices` for memory in use beyond its idle level. Never throws
@@ -128,10 +142,10 @@ export async function checkResidualMemory(options: ResidualMemoryOptions): Promi
 
   const startMs = performance.now();
   let readings = readAll(options, thresholdMiB);
-  while (waitMs > 0 && readings.some((r) => r.residual !== undefined)) {
+  while (waitMs > 0 && !options.signal?.aborted && readings.some((r) => r.residual !== undefined)) {
     const leftMs = waitMs - (performance.now() - startMs);
     if (leftMs <= 0) break;
-    await sleep(Math.min(pollMs, leftMs));
+    await sleep(Math.min(pollMs, leftMs), options.signal);
     readings = readAll(options, thresholdMiB);
   }
   const waitedMs = waitMs > 0 ? Math.round(performance.now() - startMs) : 0;

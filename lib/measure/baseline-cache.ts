@@ -26,6 +26,8 @@ export interface BaselineRequest {
   cacheDir?: string;
   /** What else the idle state depends on, e.g. "docker:IMAGE" when measured beside an idle container; part of the cache key. */
   context?: string;
+  /** Aborting ends a measurement in progress (BaselineInterruptedError); nothing is cached then. */
+  signal?: AbortSignal;
 }
 
 export interface BaselineOutcome {
@@ -69,6 +71,7 @@ export async function getBaseline(request: BaselineRequest = {}): Promise<Baseli
       ...(request.devices ? { devices: request.devices } : {}),
       ...(request.durationS !== undefined ? { durationS: request.durationS } : {}),
       ...(request.intervalMs !== undefined ? { intervalMs: request.intervalMs } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
     });
   if (ttlS <= 0) return { baseline: await measure(), source: "measured" };
 
@@ -93,6 +96,7 @@ export async function getBaseline(request: BaselineRequest = {}): Promise<Baseli
       devices: cached.devices.map((d) => d.index),
       durationS: spotCheckS,
       intervalMs: cached.intervalMs,
+      ...(request.signal ? { signal: request.signal } : {}),
     });
     let worst = 0;
     let worstDevice = cached.devices[0]?.index ?? 0;

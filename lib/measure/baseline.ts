@@ -7,7 +7,7 @@ import { z } from "zod";
 import { listDevices } from "../gpu/devices.js";
 import { SAMPLE_FIELDS } from "../gpu/power-sampler.js";
 import { activeSimulation, nvmlStatus } from "../gpu/provider.js";
-import { InvalidOptionsError } from "../errors.js";
+import { InvalidOptionsError, LemError } from "../errors.js";
 import { Recorder } from "./recorder.js";
 import { energyOfWindow } from "./window-energy.js";
 
@@ -44,9 +44,30 @@ export interface MeasureBaselineOptions {
   durationS?: number;
   /** Default 10 ms. */
   intervalMs?: number;
+  /** Aborting ends the baseline at once with BaselineInterruptedError (Ctrl-C must not wait it out). */
+  signal?: AbortSignal;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** The baseline was aborted before it was complete: there is no figure, and nothing is cached. */
+export class BaselineInterruptedError extends LemError {
+  constructor() {
+    super("LEM_BASELINE_INTERRUPTED", "the baseline measurement was interrupted before it was complete; nothing was recorded. Run again to measure it.");
+  }
+}
+
+/** Sleeps `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done);
+    if (signal?.aborted) done();
+  });
+}
 
 function stdOf(values: number[]): number | null {
   if (values.length < 2) return null;
@@ -66,10 +87,11 @@ export async function measureBaseline(options: MeasureBaselineOptions = {}): Pro
   const recorder = new Recorder({ devices, intervalMs });
   let series;
   try {
-    await sleep(durationS * 1000);
+    await sleep(durationS * 1000, options.signal);
   } finally {
     series = recorder.stop();
   }
+  if (options.signal?.aborted) throw new BaselineInterruptedError();
   // The window every device covers from its first sample to its last.
   const sampled = series.filter((d) => d.count > 1);
   if (sampled.length < series.length) {

@@ -109,7 +109,18 @@ export async function waitForThermalSettling(o: ThermalSettlingOptions): Promise
 }
 
 /** The fixed alternative: sleep `seconds`. */
-export async function fixedGap(seconds: number): Promise<{ waitedS: number }> {
-  await sleep(seconds * 1000);
-  return { waitedS: seconds };
+export async function fixedGap(seconds: number, signal?: AbortSignal): Promise<{ waitedS: number }> {
+  const started = Date.now();
+  // Ctrl-C must not wait out the gap.
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, seconds * 1000);
+    signal?.addEventListener("abort", done);
+    if (signal?.aborted) done();
+  });
+  return { waitedS: signal?.aborted ? (Date.now() - started) / 1000 : seconds };
 }

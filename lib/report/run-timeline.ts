@@ -121,7 +121,8 @@ export async function readRunTimeline(
       power: rounded(downsampleM4(tS, d.powerW, perDevice), 4, 2),
       temperature: rounded(downsampleM4(tS, d.temperatureC, perDevice), 4, 2),
     });
-    throttle.push(...episodesOf(index, tS, d.throttle).map((e) => ({ ...e, startS: round(e.startS, 4), endS: round(e.endS, 4) })));
+    // Never spread: a flapping throttle reason gives an episode per sample.
+    for (const e of episodesOf(index, tS, d.throttle)) throttle.push({ ...e, startS: round(e.startS, 4), endS: round(e.endS, 4) });
   }
   return {
     devices,

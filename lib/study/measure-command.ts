@@ -4,7 +4,7 @@
  * the window accounted. Composes gpu, measure, preflight and backends.
  */
 import { runCommand, type CommandRun } from "../backends/run-command.js";
-import { markedWindow } from "../backends/protocol.js";
+import { markedWindow, markedWindowProblem } from "../backends/protocol.js";
 import { listDevices } from "../gpu/devices.js";
 import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
 import { checkResidualMemory, type ResidualMemoryReport } from "../gpu/residual-memory.js";
@@ -115,7 +115,9 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
   });
   const failures = deviceFailures(summary, window.startNs);
   for (const message of residualMemory.warnings) energy.warnings.push({ code: "residual-memory", message });
-  energy.warnings.push(...deviceFailureWarnings(failures));
+  for (const w of deviceFailureWarnings(failures)) energy.warnings.push(w);
+  const markProblem = markedWindowProblem(run.events);
+  if (markProblem) energy.warnings.push({ code: "protocol", message: `${markProblem}: the whole lifetime was measured instead` });
   const measurement: CommandMeasurement = {
     schemaVersion: 1,
     lemVersion: version,

@@ -51,6 +51,8 @@ export interface RunContext {
 export interface RunOutcome {
   result: RunResult;
   resultPath: string;
+  /** Why the study cannot go on (an attached server is gone), when it cannot. */
+  stopStudy?: string;
 }
 
 
@@ -64,6 +66,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     devices: ctx.devices,
     thresholdMiB: m.residualMemoryThresholdMiB,
     waitMs: m.residualMemoryWaitS * 1000,
+    signal: ctx.signal,
   });
   for (const message of residual.warnings) warnings.push({ code: "residual-memory", message });
 
@@ -77,7 +80,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
       signal: ctx.signal,
     });
   } else if (m.settling.mode === "gap" && m.settling.gapS > 0) {
-    settling = await fixedGap(m.settling.gapS);
+    settling = await fixedGap(m.settling.gapS, ctx.signal);
   }
   const settlingS = (Date.now() - settleStart) / 1000;
   if (settling && "settled" in settling && !settling.settled) {
@@ -110,7 +113,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
   const window = backend.window ?? { source: "lifetime" as const, startNs: backend.startedNs, endNs: backend.endedNs };
   let status: RunResult["status"] = backend.status;
   let failure: RunResult["failure"] | undefined = backend.failure;
-  warnings.push(...backend.warnings);
+  for (const w of backend.warnings) warnings.push(w); // never spread: a child may cause many
   if (ctx.dataset.truncated > 0) {
     warnings.push({ code: "dataset-truncated", message: `${ctx.dataset.truncated} prompt(s) were longer than generation.maxInputTokens and were truncated` });
   }
@@ -130,7 +133,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
   let energy: WindowEnergy | null = null;
   if (window.endNs > window.startNs) {
     energy = accountWindow(window.startNs, window.endNs);
-    warnings.push(...energy.warnings);
+    for (const w of energy.warnings) warnings.push(w);
   }
   const counts = backend.requests;
   if ((isServerBackend(cfg.backend) && !cfg.server?.url) || cfg.docker) {
@@ -141,12 +144,13 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
       devices: ctx.devices,
       thresholdMiB: m.residualMemoryThresholdMiB,
       waitMs: m.residualMemoryWaitS * 1000,
+      signal: ctx.signal,
     });
     backend.details.memoryReleaseWaitS = released.waitedMs / 1000;
     for (const message of released.warnings) warnings.push({ code: "memory-not-released", message: `after the ${isServerBackend(cfg.backend) ? "server" : "container"} stopped: ${message}` });
   }
   const failures = deviceFailures(recorder.sampler.summary(), window.startNs);
-  warnings.push(...deviceFailureWarnings(failures));
+  for (const w of deviceFailureWarnings(failures)) warnings.push(w);
   const windowS = Number(window.endNs - window.startNs) / 1e9;
   const derived = computeDerived({
     energyJ: energy?.total.energyJ ?? null,
@@ -221,5 +225,5 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
   await writeTimeseriesParquet(join(ctx.runDir, "timeseries.parquet"), series, window);
   if (backend.records) writeRequestsJsonl(join(ctx.runDir, "requests.jsonl"), backend.records, window.startNs);
   writeRunResult(ctx.runDir, result);
-  return { result, resultPath: join(ctx.runDir, "result.json") };
+  return { result, resultPath: join(ctx.runDir, "result.json"), ...(backend.stopStudy ? { stopStudy: backend.stopStudy } : {}) };
 }

@@ -13,7 +13,7 @@ import { acquireGpuLocks, type GpuLockSet } from "../gpu/gpu-lock.js";
 import { activeSimulation } from "../gpu/provider.js";
 import { collectEnvironment } from "../environment/index.js";
 import { getBaseline } from "../measure/baseline-cache.js";
-import type { Baseline } from "../measure/baseline.js";
+import { BaselineInterruptedError, type Baseline } from "../measure/baseline.js";
 import { runPreflight } from "../preflight/run-preflight.js";
 import { runDirName, studyPaths } from "../results/layout.js";
 import type { RunResult } from "../results/result-schema.js";
@@ -23,6 +23,7 @@ import { CircuitBreaker } from "./circuit-breaker.js";
 import { Manifest, studyDifferences, type ManifestData } from "./manifest.js";
 import { planRuns, seedFromHash, type PlannedRun } from "./plan.js";
 import { executeRun } from "./run-one.js";
+import { acquireStudyLock, type StudyLock } from "./study-lock.js";
 import { killActiveChildrenSync, processStartTicks } from "../backends/child-process.js";
 import { fillArgv } from "../backends/command-template.js";
 import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
@@ -62,6 +63,8 @@ export type StudyEvent =
       error?: string;
     }
   | { type: "circuit-pause"; pauseS: number; failures: number }
+  /** The study stops before its runs are done, and why (e.g. an attached server is gone). */
+  | { type: "study-stopping"; reason: string }
   | {
       type: "study-end";
       dir: string;
@@ -147,6 +150,19 @@ function recoverAbandonedRuns(manifest: Manifest): void {
 }
 
 export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
+  // The study's lock is held from before anything in it changes until runStudy returns.
+  let studyLock: StudyLock | undefined;
+  const releaseLock = () => studyLock?.release();
+  process.once("exit", releaseLock);
+  try {
+    return await runStudyLocked(o, (dir) => (studyLock = acquireStudyLock(dir)));
+  } finally {
+    releaseLock();
+    process.off("exit", releaseLock);
+  }
+}
+
+async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => void): Promise<StudyOutcome> {
   let loaded: LoadedStudy;
   let manifest: Manifest;
   let dir: string;
@@ -154,6 +170,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   if (o.resumeDir) {
     dir = resolve(o.resumeDir);
     manifest = Manifest.load(dir);
+    lockStudy(dir); // before recoverAbandonedRuns: a live lem's child is not abandoned
     loaded = await loadStudy(manifest.data.study.file);
     const diffs = studyDifferences(manifest.data, {
       experiments: loaded.expansion.experiments.map((e) => ({ hash: e.hash, slug: e.slug })),
@@ -170,6 +187,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     datasets = loadDatasets(loaded);
     const base = resolve(o.outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir));
     dir = newStudyDir(base, `${loaded.study.name}_${timestamp()}`);
+    lockStudy(dir);
     manifest = new Manifest(dir, newManifest(loaded, planOf(loaded)));
     manifest.save();
     writeFileAtomic(
@@ -235,8 +253,12 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
             durationS: first.measurement.baseline.durationS,
             ttlS: first.measurement.baseline.cacheTtlS,
             ...(first.docker ? { context: `docker:${first.docker.image}` } : {}),
+            ...(o.signal ? { signal: o.signal } : {}),
           })
         ).baseline;
+      } catch (error) {
+        // Ctrl-C during the baseline: no baseline, and the loop below ends the study as interrupted.
+        if (!(error instanceof BaselineInterruptedError)) throw error;
       } finally {
         await idle?.remove();
       }
@@ -283,7 +305,10 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
           runTimeoutS: ex.runTimeoutS,
           silenceTimeoutS: ex.silenceTimeoutS,
           signal: o.signal ?? new AbortController().signal,
-          onSpawn: (pid, startTicks) => manifest.update(r.position, { child: { pid, startTicks } }),
+          onSpawn: (pid, startTicks) => {
+            manifest.update(r.position, { child: { pid, startTicks } });
+            locks.recordChild(pid); // the child's group holds the GPUs even if lem is killed
+          },
           gpuUuids: devicesFor(experiment).map((d) => facts.find((f) => f.index === d)!.uuid),
           baseDir,
           dataset: { ...datasets[r.experiment]!, file: promptFiles[r.experiment]! },
@@ -322,6 +347,11 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
       });
       if (res.status === "interrupted") {
         status = "interrupted";
+        break;
+      }
+      if (outcome.stopStudy) {
+        o.onEvent?.({ type: "study-stopping", reason: outcome.stopStudy });
+        status = "stopped";
         break;
       }
       if (res.status === "failed" && (o.failFast || ex.failFast)) {

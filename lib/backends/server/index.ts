@@ -15,3 +15,4 @@ export { startServer, groupAlive, type StartServerOptions, type ServerHandle, ty
 export { waitForServer, describeFetchError, type WaitForServerOptions, type ServerReady } from "./wait-ready.js";
 export { ServerError, SERVER_ERROR_CODES, type ServerErrorCode } from "./server-error.js";
 export { engineInfo, trimJson, type EngineInfo } from "./engine-info.js";
+export { watchServerHealth, HEALTH_STALL_MS, type HealthWatchOptions } from "./health-watch.js";

@@ -1,7 +1,7 @@
 /** Why a server lem waited for never served: a typed error with a stable code, the log tail in its message. */
 import { LemError } from "../../errors.js";
 
-export const SERVER_ERROR_CODES = ["server-exited", "server-not-ready", "server-probe-failed", "server-aborted"] as const;
+export const SERVER_ERROR_CODES = ["server-exited", "server-not-ready", "server-probe-failed", "server-aborted", "server-unreachable"] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
 export class ServerError extends LemError {

@@ -7,6 +7,7 @@ import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { execa, type Options } from "execa";
 import { InvalidOptionsError } from "../../errors.js";
 import { trackGroup, untrackGroup } from "../child-process.js";
+import { supervisedArgv } from "../supervise.js";
 
 export interface StartServerOptions {
   argv: string[];
@@ -95,7 +96,8 @@ const KILL_WAIT_MS = 5000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function startServer(o: StartServerOptions): ServerHandle {
-  const [command, ...args] = o.argv;
+  // The server dies with lem, even a SIGKILLed one (lib/backends/supervise.ts).
+  const [command, ...args] = supervisedArgv(o.argv, o.env, o.cwd);
   if (!command) throw new InvalidOptionsError("startServer: argv is empty; give the server's launch command.");
   const logFd = openSync(o.logFile, "a");
   const startedMs = performance.now();

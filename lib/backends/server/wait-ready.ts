@@ -20,6 +20,11 @@ export interface WaitForServerOptions {
   signal?: AbortSignal;
   /** Pause between health polls (default 500 ms). */
   pollMs?: number;
+  /**
+   * An attached server: connections refused for this long mean nothing is running there, and
+   * the wait ends (server-unreachable) instead of lasting the whole time-out.
+   */
+  refusedLimitMs?: number;
 }
 
 export interface ServerReady {
@@ -125,6 +130,7 @@ export async function waitForServer(o: WaitForServerOptions): Promise<ServerRead
 
   try {
     let lastSeen: string | null = null;
+    let refusedSinceMs: number | null = null;
     for (;;) {
       const remaining = deadline - performance.now();
       if (remaining <= 0) {
@@ -139,6 +145,14 @@ export async function waitForServer(o: WaitForServerOptions): Promise<ServerRead
       const requestMs = Math.max(1, Math.ceil(Math.min(HEALTH_REQUEST_MS, remaining)));
       const health = await race(healthOnce(healthUrl, requestMs, o.signal));
       if (health.ok) break;
+      refusedSinceMs = health.seen === "connection refused" ? (refusedSinceMs ?? performance.now()) : null;
+      if (o.refusedLimitMs !== undefined && refusedSinceMs !== null && performance.now() - refusedSinceMs >= o.refusedLimitMs) {
+        throw fail(
+          "server-unreachable",
+          `nothing answers at ${o.baseUrl}: connection refused for ${seconds(performance.now() - refusedSinceMs)} (the attached server is not running, or not at this address).`,
+          `Start the server (or check server.url), then resume the study with lem run --resume.`,
+        );
+      }
       // A last request cut short by the deadline says less than what was seen before it.
       if (!(health.timedOut && requestMs < HEALTH_REQUEST_MS && lastSeen !== null)) lastSeen = health.seen;
       const left = deadline - performance.now();

@@ -35,6 +35,8 @@ export function eventLine(e: StudyEvent, c: Colors = plain): string {
       return runEndLine(e, c);
     case "circuit-pause":
       return `lem: ${e.failures} runs failed in a row; pausing ${e.pauseS} s, then one trial run`;
+    case "study-stopping":
+      return `lem: stopping the study: ${e.reason}`;
     case "study-end": {
       const counts = Object.entries(e.counts)
         .filter(([, n]) => n > 0)
