@@ -22,6 +22,7 @@ import { summarizeConfigs, writeStudySummary } from "../results/summary-csv.js";
 import { CircuitBreaker } from "./circuit-breaker.js";
 import { Manifest, studyDifferences, type ManifestData } from "./manifest.js";
 import { planRuns, seedFromHash, type PlannedRun } from "./plan.js";
+import { addCarryOverWarning } from "./plan-warnings.js";
 import { executeRun } from "./run-one.js";
 import { killActiveChildrenSync, processStartTicks } from "../backends/child-process.js";
 import { fillArgv } from "../backends/command-template.js";
@@ -123,12 +124,14 @@ function newManifest(loaded: LoadedStudy, plan: PlannedRun[]): ManifestData {
 
 export function planOf(loaded: LoadedStudy): PlannedRun[] {
   const ex = loaded.study.execution;
-  return planRuns({
+  const plan = planRuns({
     experiments: loaded.expansion.experiments.length,
     cycles: ex.cycles,
     order: ex.order,
     seed: ex.seed ?? seedFromHash(loaded.studyHash),
   });
+  addCarryOverWarning(loaded, plan);
+  return plan;
 }
 
 /** Stops a child a killed lem left running (same pid and start time), and marks its run interrupted. */
