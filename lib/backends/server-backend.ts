@@ -12,6 +12,11 @@ import type { BackendOutcome } from "./backend-outcome.js";
 import { runWorkload, sendRequest, steadyStateWindow, summarizeRequests, type WorkloadOptions } from "./openai/index.js";
 import { defaultHealthPath, engineInfo, freePort, logTail, ServerError, serverLaunchArgv, startServer, waitForServer, type ServerHandle } from "./server/index.js";
 import { fillArgv } from "./command-template.js";
+import { warmupPrompts } from "./openai/warmup-prompts.js";
+import { cacheHitWarning, cacheTotals } from "./openai/cache-share.js";
+import { retryCount, retryWarning } from "./openai/retry-share.js";
+import { fingerprintVersion } from "./openai/fingerprint.js";
+import { cacheResetMechanism, resetEngineCache, type CacheReset } from "./server/cache-reset.js";
 
 export interface ServerBackendOptions {
   backend: ServerBackendName;
@@ -42,6 +47,7 @@ export function launchArgvOf(o: { backend: ServerBackendName; config: Experiment
     host: o.host,
     port: o.port,
     ...(server?.servedModelName ? { servedModelName: server.servedModelName } : {}),
+    ...(server?.executable ? { executable: server.executable } : {}),
     engineArgs: server?.engineArgs ?? {},
     extraArgs: server?.extraArgs ?? [],
     ...(custom ? { argv: fillArgv(custom, o.config as unknown as Record<string, unknown>, `${o.slug}: server`) } : {}),
@@ -99,7 +105,9 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
     const argv = o.wrap ? o.wrap.argv(launch) : launch;
     baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
     details.server = { attached: false, url: baseUrl, argv: launch };
-    handle = startServer({ argv, env: { ...o.env, ...(server?.env ?? {}) }, logFile: o.logFile, ...(o.onSpawn ? { onSpawn: o.onSpawn } : {}) });
+    // vLLM serves /reset_prefix_cache only in its development mode (see server/cache-reset.ts).
+    const devMode: Record<string, string> = o.backend === "vllm" && c.workload.cache === "cold" ? { VLLM_SERVER_DEV_MODE: "1" } : {};
+    handle = startServer({ argv, env: { ...o.env, ...devMode, ...(server?.env ?? {}) }, logFile: o.logFile, ...(o.onSpawn ? { onSpawn: o.onSpawn } : {}) });
   }
 
   // The run's own limit, the study's Ctrl-C, and the server's death all end the workload.
@@ -123,7 +131,8 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
           const options = workloadOptions(o, baseUrl, [], stopRun.signal);
           const r = await sendRequest({
             ...options,
-            prompt: o.prompts[0]!,
+            // Disjoint from the measured prompts: its cached prompt must serve none of them.
+            prompt: warmupPrompts(o.prompts, 1)[0]!,
             index: -1,
             maxOutputTokens: Math.min(4, c.generation.maxOutputTokens),
             requestTimeoutMs: Math.min(timeoutMs, options.requestTimeoutMs),
@@ -154,15 +163,29 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
 
     const warmup = c.measurement.warmupRequests;
     if (warmup > 0) {
-      const warm = await runWorkload(workloadOptions(o, baseUrl, Array.from({ length: warmup }, (_, i) => o.prompts[i % o.prompts.length]!), stopRun.signal));
+      const warm = await runWorkload(workloadOptions(o, baseUrl, warmupPrompts(o.prompts, warmup), stopRun.signal));
       const bad = warm.requests.filter((r) => r.error !== null).length;
       if (bad > 0) warnings.push({ code: "request-errors", message: `${bad} of ${warmup} warm-up request(s) failed (not measured)` });
     }
 
-    const outcome = await runWorkload(workloadOptions(o, baseUrl, o.prompts, stopRun.signal));
+    const cache = await prepareCache(o, baseUrl, attached);
+    if (cache.warning) warnings.push(cache.warning);
+    const measured = workloadOptions(o, baseUrl, o.prompts, stopRun.signal);
+    const outcome = await runWorkload(cache.extraBody ? { ...measured, extraBody: cache.extraBody } : measured);
     const totals = summarizeRequests(outcome.requests);
     const engine = await engineInfo(o.backend, baseUrl, 5000);
     details.peakInFlight = outcome.peakInFlight;
+    const cached = cacheTotals(outcome.requests);
+    details.cache = { ...cache.reset, ...cached };
+    const hits = cacheHitWarning(c.workload.cache, cached);
+    if (hits) warnings.push(hits);
+    const retries = retryCount(outcome.requests);
+    details.requestRetries = retries;
+    const retried = retryWarning(retries);
+    if (retried) warnings.push(retried);
+    // An engine whose endpoints give no version (an "openai" backend on llama-server) may still name its build in every response.
+    const fingerprint = engine.version === null ? fingerprintVersion(outcome.requests) : null;
+    if (fingerprint !== null) engine.sources.push("system_fingerprint");
     if (totals.failed > 0) {
       warnings.push({
         code: "request-errors",
@@ -180,7 +203,7 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
       requests: totals,
       records: outcome.requests,
       warnings,
-      engine: { name: engine.engine, version: engine.version, settings: engine.settings },
+      engine: { name: engine.engine, version: engine.version ?? fingerprint, settings: engine.settings },
       ...(c.workload.steadyState ? { steadyState: steadyStateWindow(outcome.requests, c.workload.concurrency) } : {}),
       details: { ...details, engineInfoSources: engine.sources },
     };
@@ -213,4 +236,33 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
     if (handle) await handle.stop((server?.shutdownGraceS ?? 30) * 1000);
     if (o.wrap) await o.wrap.stop();
   }
+}
+
+/**
+ * Empties the engine's prompt cache before the window under workload.cache: cold (after the
+ * warm-up, so nothing it cached reaches the window), or says why it could not.
+ */
+async function prepareCache(
+  o: ServerBackendOptions,
+  baseUrl: string,
+  attached: boolean,
+): Promise<{ reset: CacheReset; extraBody?: Record<string, unknown>; warning?: MeasurementWarning }> {
+  if (o.config.workload.cache === "warm") return { reset: { policy: "warm", mechanism: "none", done: null } };
+  const mechanism = cacheResetMechanism(o.backend);
+  const reset = await resetEngineCache(baseUrl, mechanism, 10_000);
+  const extraBody = mechanism.kind === "request-field" ? mechanism.body : undefined;
+  // A server lem started is new for this run: a missing mechanism leaves only the warm-up's (disjoint) prompts in its cache.
+  const warn = !reset.done && (attached || mechanism.kind === "endpoint");
+  return {
+    reset,
+    ...(extraBody ? { extraBody } : {}),
+    ...(warn
+      ? {
+          warning: {
+            code: "cache-not-reset" as const,
+            message: `workload.cache is cold but the engine's prompt cache was not emptied before the window (${reset.note ?? "no mechanism"})${attached ? "; the attached server keeps what earlier runs cached" : ""}`,
+          },
+        }
+      : {}),
+  };
 }

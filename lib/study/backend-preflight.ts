@@ -76,10 +76,10 @@ export function backendPreflight(cfg: ExperimentConfig, baseDir: string, where: 
       }
       if (cfg.backend === "sglang") {
         // The interpreter the launch command runs (LEM_PYTHON is the transformers backend's, not SGLang's).
-        const interpreter = engineExecutable("sglang");
+        const interpreter = server?.executable ?? engineExecutable("sglang");
         return { key: `sglang\u0000${interpreter}`, request: { python: { interpreter, modules: ["sglang"] } }, checks: [] };
       }
-      const executable = cfg.backend === "openai" ? server!.argv![0]! : engineExecutable(cfg.backend);
+      const executable = cfg.backend === "openai" ? server!.argv![0]! : (server?.executable ?? engineExecutable(cfg.backend));
       return { key: `server\u0000${executable}`, request: { command: { executable } }, checks: [] };
     }
   }
