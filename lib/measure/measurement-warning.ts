@@ -20,7 +20,8 @@ export interface MeasurementWarning {
     | "memory-not-released"
     | "request-retries"
     | "cache-hits"
-    | "cache-not-reset";
+    | "cache-not-reset"
+    | "mig";
   message: string;
   /** NVML index of the GPU it concerns; absent when it concerns the whole measurement. */
   device?: number;
