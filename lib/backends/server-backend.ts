@@ -10,7 +10,8 @@ import type { Prompt } from "../datasets/prompt.js";
 import type { MeasurementWarning } from "../measure/measurement-warning.js";
 import type { BackendOutcome } from "./backend-outcome.js";
 import { runWorkload, sendRequest, steadyStateWindow, summarizeRequests, type WorkloadOptions } from "./openai/index.js";
-import { defaultHealthPath, engineInfo, freePort, logTail, ServerError, serverLaunchArgv, startServer, waitForServer, type ServerHandle } from "./server/index.js";
+import { llamaCppModelPath } from "./llamacpp/llamacpp-argv.js";
+import { defaultHealthPath, engineInfo, isGgufPath, freePort, logTail, ServerError, serverLaunchArgv, startServer, waitForServer, type ServerHandle } from "./server/index.js";
 import { fillArgv } from "./command-template.js";
 import { warmupPrompts } from "./openai/warmup-prompts.js";
 import { cacheHitWarning, cacheTotals } from "./openai/cache-share.js";
@@ -29,6 +30,8 @@ export interface ServerBackendOptions {
   runTimeoutMs: number;
   signal: AbortSignal;
   onSpawn?: (pid: number) => void;
+  /** The study file's directory: a relative GGUF path of llama-server is resolved against it. */
+  baseDir?: string;
   /** Wraps the launch command (e.g. in `docker run`); `stop` removes what it started. */
   wrap?: { argv: (argv: string[]) => string[]; stop: () => Promise<void>; details: Record<string, unknown> };
 }
@@ -39,11 +42,13 @@ export function baseUrlOf(url: string): string {
 }
 
 /** The launch command of a server lem starts: the engine's template, or the user's argv with {host} and {port} filled. */
-export function launchArgvOf(o: { backend: ServerBackendName; config: ExperimentConfig; slug: string; host: string; port: number }): string[] {
+export function launchArgvOf(o: { backend: ServerBackendName; config: ExperimentConfig; slug: string; host: string; port: number; baseDir?: string }): string[] {
   const server = o.config.server;
+  // A GGUF file is found where the study file is, as the llamacpp backend and datasets find theirs.
+  const model = o.backend === "llama-server" && isGgufPath(o.config.model) && o.baseDir !== undefined ? llamaCppModelPath(o.config.model, o.baseDir) : o.config.model;
   const custom = server?.argv?.map((a) => a.replaceAll("{host}", o.host).replaceAll("{port}", String(o.port)));
   return serverLaunchArgv(o.backend, {
-    model: o.config.model,
+    model,
     host: o.host,
     port: o.port,
     ...(server?.servedModelName ? { servedModelName: server.servedModelName } : {}),
@@ -101,7 +106,7 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
   } else {
     const host = server?.host ?? "127.0.0.1";
     const port = server?.port || (await freePort());
-    const launch = launchArgvOf({ backend: o.backend, config: c, slug: o.slug, host, port });
+    const launch = launchArgvOf({ backend: o.backend, config: c, slug: o.slug, host, port, ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}) });
     const argv = o.wrap ? o.wrap.argv(launch) : launch;
     baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
     details.server = { attached: false, url: baseUrl, argv: launch };

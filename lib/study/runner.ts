@@ -30,6 +30,7 @@ import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
 import { isServerBackend } from "../config/schema.js";
 import { launchArgvOf } from "../backends/server-backend.js";
 import { backendPreflight } from "./backend-preflight.js";
+import { PreflightCollector } from "./preflight-collector.js";
 import { startIdleContainer } from "./docker-baseline.js";
 import { writeReport } from "../report/index.js";
 import { loadDataset, writePromptsJsonl } from "../datasets/index.js";
@@ -186,25 +187,28 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   const first = experiments[0]!.config;
 
   // Pre-flight once per distinct GPU selection and program; each experiment samples its own GPUs.
-  const facts = listDevices();
   const gpusOf = new Map<string, number[]>();
   const preflightWarnings: string[] = [];
   let preflightSkipped = false;
   const baseDir = dirname(resolve(loaded.file));
   const preflightKeyOf = new Map<number, string>();
+  const preflightFailures = new PreflightCollector();
   for (const [i, e] of experiments.entries()) {
     const spec = e.config.devices;
     const needs = backendPreflight(e.config, baseDir, `${loaded.file}: ${e.slug}`);
     const key = `${spec ?? "\u0000default"}\u0000${needs.key}`;
     preflightKeyOf.set(i, key);
     if (gpusOf.has(key)) continue;
-    const report = await runPreflight({
-      ...(spec !== undefined ? { cudaVisibleDevices: spec } : {}),
-      ...needs.request,
-      checks: needs.checks,
-      outputDir: dir,
-      skip: o.skipPreflight ?? false,
-    });
+    const report = await preflightFailures.collect(() =>
+      runPreflight({
+        ...(spec !== undefined ? { cudaVisibleDevices: spec } : {}),
+        ...needs.request,
+        checks: needs.checks,
+        outputDir: dir,
+        skip: o.skipPreflight ?? false,
+      }),
+    );
+    if (report === null) continue;
     preflightSkipped = report.skipped;
     for (const w of report.warnings) if (!preflightWarnings.includes(w.message)) preflightWarnings.push(w.message);
     const gpus = report.skipped
@@ -212,6 +216,9 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
       : report.gpus.map((g) => g.nvmlIndex);
     gpusOf.set(key, [...new Set(gpus)].sort((a, b) => a - b));
   }
+  preflightFailures.throwIfAny();
+  // Only now: without NVML, listing the GPUs would hide every other pre-flight failure behind its own.
+  const facts = listDevices();
   const devicesFor = (e: (typeof experiments)[number]) => gpusOf.get(preflightKeyOf.get(experiments.indexOf(e))!)!;
   const devices = [...new Set([...gpusOf.values()].flat())].sort((a, b) => a - b);
   const uuids = devices.map((d) => facts.find((f) => f.index === d)!.uuid);
