@@ -31,6 +31,7 @@ import { isServerBackend } from "../config/schema.js";
 import { launchArgvOf } from "../backends/server-backend.js";
 import { backendPreflight } from "./backend-preflight.js";
 import { PreflightCollector } from "./preflight-collector.js";
+import { studyPythonFields } from "./backend-python.js";
 import { startIdleContainer } from "./docker-baseline.js";
 import { writeReport } from "../report/index.js";
 import { loadDataset, writePromptsJsonl } from "../datasets/index.js";
@@ -233,6 +234,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
 
   try {
     const environment = (await collectEnvironment({ python: false })) as unknown as Record<string, unknown>;
+    // The Python of each backend as it runs (its interpreter, or its image), not lem's own.
+    Object.assign(environment, await studyPythonFields(experiments));
     writeFileAtomic(studyPaths(dir).environmentJson, `${JSON.stringify(environment, null, 2)}\n`);
     let baseline: Baseline | null = null;
     if (first.measurement.baseline.enabled) {
