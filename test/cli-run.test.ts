@@ -29,6 +29,12 @@ describe("lem run --dry-run", () => {
     expect(r.stdout).toMatch(/estimated duration: \d+ s \(baseline 0 s; run times from 2 earlier run\(s\) of 1 configuration\(s\)\)/);
   });
 
+  it("warns that 3 configurations in 2 latin-square cycles leave carry-over unbalanced, and says what balances it", async () => {
+    const { dir, file } = writeStudy({ sweep: { "params.batch_size": [1, 2, 3] }, cycles: 2, order: "latin-square" });
+    const r = await runLem(["run", file, "--dry-run"], envFor(dir));
+    expect(r.stdout).toMatch(/warning: carry-over-imbalance: with order latin-square and 2 cycle\(s\) of 3 configurations, one configuration follows another between 0 and 1 times .* set execution\.cycles to a multiple of 6/);
+  });
+
   it("prints the plan as JSON with --json", async () => {
     const { dir, file } = writeStudy({ sweep: { "params.batch_size": [1, 2, 3] }, cycles: 2, order: "latin-square" });
     const r = await runLem(["run", file, "--dry-run", "--json"], envFor(dir));

@@ -1,6 +1,6 @@
 // Launch commands of each OpenAI-compatible engine, exactly as lem runs them.
 import { describe, expect, it } from "vitest";
-import { SERVER_BACKENDS } from "../lib/config/schema.js";
+import { ExperimentSchema, SERVER_BACKENDS } from "../lib/config/schema.js";
 import { InvalidOptionsError } from "../lib/errors.js";
 import {
   defaultHealthPath,
@@ -122,5 +122,27 @@ describe("engine facts for pre-flight and readiness", () => {
     for (const b of SERVER_BACKENDS.filter((x) => x !== "openai")) {
       expect(serverLaunchArgv(b, base)[0]).toBe(engineExecutable(b));
     }
+  });
+});
+
+describe("server.executable and server.argv", () => {
+  it("server.executable replaces the template's program (a llama-server built in its own directory)", () => {
+    expect(serverLaunchArgv("llama-server", { ...base, model: "/m/tiny.gguf", executable: "/opt/llama.cpp/bin/llama-server" })).toEqual([
+      "/opt/llama.cpp/bin/llama-server", "-m", "/m/tiny.gguf", "--host", "127.0.0.1", "--port", "8123",
+    ]);
+  });
+
+  it("rejects server.argv for an engine backend, which would ignore it, and says what to use", () => {
+    const r = ExperimentSchema.safeParse({ model: "m.gguf", backend: "llama-server", server: { argv: ["/opt/llama-server", "-m", "{model}"] } });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]).toMatchObject({
+      path: ["server", "argv"],
+      message: expect.stringMatching(/^backend "llama-server" starts the engine from its own template, so server.argv would be ignored; give the program's path as server.executable/),
+    });
+  });
+
+  it("rejects server.executable for backend openai, whose program is server.argv[0]", () => {
+    const r = ExperimentSchema.safeParse({ model: "m", backend: "openai", server: { argv: ["srv"], executable: "/x" } });
+    expect(r.error!.issues[0]!.path).toEqual(["server", "executable"]);
   });
 });

@@ -152,6 +152,12 @@ describe("summarizeRequests", () => {
     });
   });
 
+  it("leaves a retried request out of the TTFT and request latencies, keeping its tokens and inter-token gaps", () => {
+    const s = summarizeRequests([record(0, null, [10, 3]), { ...record(1, null, [12, 3]), startNs: 500n, retries: 1 }]);
+    expect(s.latenciesNs).toEqual({ ttft: [100], interToken: [150, 150, 150, 150], request: [400] });
+    expect(s).toMatchObject({ requests: 2, inputTokens: 22, outputTokens: 6 });
+  });
+
   it("gives null token totals when any successful request did not know its count", () => {
     const s = summarizeRequests([record(0, null, [10, 3]), record(1, null, [null, 3])]);
     expect(s.inputTokens).toBeNull();

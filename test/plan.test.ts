@@ -31,16 +31,13 @@ describe("planRuns", () => {
     expect(runs.map((r) => "ABC"[r.experiment]).join("")).toBe("ABCCBAABC");
   });
 
-  it("latin-square walks the rows of the Williams design, wrapping around", () => {
-    const runs = planRuns({ experiments: 4, cycles: 5, order: "latin-square", seed: 0 });
-    const byCycle = [0, 1, 2, 3, 4].map((c) => runs.filter((r) => r.cycle === c).map((r) => r.experiment));
-    expect(byCycle).toEqual([
-      [0, 1, 3, 2],
-      [1, 2, 0, 3],
-      [2, 3, 1, 0],
-      [3, 0, 2, 1],
-      [0, 1, 3, 2],
-    ]);
+  it("latin-square walks a chained block of Williams rows, wrapping around", () => {
+    // n = 4: the square and a relabelled copy, chained so each cycle starts where the last ended.
+    const runs = planRuns({ experiments: 4, cycles: 9, order: "latin-square", seed: 0 });
+    const byCycle = [...Array(9).keys()].map((c) => runs.filter((r) => r.cycle === c).map((r) => r.experiment));
+    for (let c = 1; c < 9; c++) expect(byCycle[c]![0]).toBe(byCycle[c - 1]![3]);
+    expect(byCycle[8]).toEqual(byCycle[0]);
+    expect(byCycle[0]).toEqual([0, 1, 3, 2]);
   });
 
   it("shuffled gives the same order for the same seed", () => {

@@ -23,4 +23,8 @@ export interface RequestRecord {
   finishReason: string | null;
   /** Times the request was sent again because a kept-alive connection was dropped before any response (its times include the dropped try). */
   retries?: number;
+  /** Prompt tokens the engine served from its cache (OpenAI usage.prompt_tokens_details.cached_tokens, llama.cpp timings.cache_n); absent when it did not say. */
+  cachedInputTokens?: number;
+  /** The response's system_fingerprint (llama-server reports its build there). */
+  systemFingerprint?: string;
 }

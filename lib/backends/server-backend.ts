@@ -10,9 +10,11 @@ import type { Prompt } from "../datasets/prompt.js";
 import type { MeasurementWarning } from "../measure/measurement-warning.js";
 import type { BackendOutcome } from "./backend-outcome.js";
 import { runWorkload, sendRequest, steadyStateWindow, summarizeRequests, type WorkloadOptions } from "./openai/index.js";
+import { llamaCppModelPath } from "./llamacpp/llamacpp-argv.js";
 import {
   defaultHealthPath,
   engineInfo,
+  isGgufPath,
   freePort,
   logTail,
   ServerError,
@@ -23,6 +25,11 @@ import {
   type ServerHandle,
 } from "./server/index.js";
 import { fillArgv } from "./command-template.js";
+import { warmupPrompts } from "./openai/warmup-prompts.js";
+import { cacheHitWarning, cacheTotals } from "./openai/cache-share.js";
+import { retryCount, retryWarning } from "./openai/retry-share.js";
+import { fingerprintVersion } from "./openai/fingerprint.js";
+import { cacheResetMechanism, resetEngineCache, type CacheReset } from "./server/cache-reset.js";
 
 export interface ServerBackendOptions {
   backend: ServerBackendName;
@@ -35,6 +42,8 @@ export interface ServerBackendOptions {
   runTimeoutMs: number;
   signal: AbortSignal;
   onSpawn?: (pid: number) => void;
+  /** The study file's directory: a relative GGUF path of llama-server is resolved against it. */
+  baseDir?: string;
   /** Wraps the launch command (e.g. in `docker run`); `stop` removes what it started. */
   wrap?: { argv: (argv: string[]) => string[]; stop: () => Promise<void>; details: Record<string, unknown> };
 }
@@ -45,14 +54,17 @@ export function baseUrlOf(url: string): string {
 }
 
 /** The launch command of a server lem starts: the engine's template, or the user's argv with {host} and {port} filled. */
-export function launchArgvOf(o: { backend: ServerBackendName; config: ExperimentConfig; slug: string; host: string; port: number }): string[] {
+export function launchArgvOf(o: { backend: ServerBackendName; config: ExperimentConfig; slug: string; host: string; port: number; baseDir?: string }): string[] {
   const server = o.config.server;
+  // A GGUF file is found where the study file is, as the llamacpp backend and datasets find theirs.
+  const model = o.backend === "llama-server" && isGgufPath(o.config.model) && o.baseDir !== undefined ? llamaCppModelPath(o.config.model, o.baseDir) : o.config.model;
   const custom = server?.argv?.map((a) => a.replaceAll("{host}", o.host).replaceAll("{port}", String(o.port)));
   return serverLaunchArgv(o.backend, {
-    model: o.config.model,
+    model,
     host: o.host,
     port: o.port,
     ...(server?.servedModelName ? { servedModelName: server.servedModelName } : {}),
+    ...(server?.executable ? { executable: server.executable } : {}),
     engineArgs: server?.engineArgs ?? {},
     extraArgs: server?.extraArgs ?? [],
     ...(custom ? { argv: fillArgv(custom, o.config as unknown as Record<string, unknown>, `${o.slug}: server`) } : {}),
@@ -109,11 +121,13 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
   } else {
     const host = server?.host ?? "127.0.0.1";
     const port = server?.port || (await freePort());
-    const launch = launchArgvOf({ backend: o.backend, config: c, slug: o.slug, host, port });
+    const launch = launchArgvOf({ backend: o.backend, config: c, slug: o.slug, host, port, ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}) });
     const argv = o.wrap ? o.wrap.argv(launch) : launch;
     baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
     details.server = { attached: false, url: baseUrl, argv: launch };
-    handle = startServer({ argv, env: { ...o.env, ...(server?.env ?? {}) }, logFile: o.logFile, ...(o.onSpawn ? { onSpawn: o.onSpawn } : {}) });
+    // vLLM serves /reset_prefix_cache only in its development mode (see server/cache-reset.ts).
+    const devMode: Record<string, string> = o.backend === "vllm" && c.workload.cache === "cold" ? { VLLM_SERVER_DEV_MODE: "1" } : {};
+    handle = startServer({ argv, env: { ...o.env, ...devMode, ...(server?.env ?? {}) }, logFile: o.logFile, ...(o.onSpawn ? { onSpawn: o.onSpawn } : {}) });
   }
 
   // The run's own limit, the study's Ctrl-C, and the server's death all end the workload.
@@ -145,7 +159,8 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
           const options = workloadOptions(o, baseUrl, [], stopRun.signal);
           const r = await sendRequest({
             ...options,
-            prompt: o.prompts[0]!,
+            // Disjoint from the measured prompts: its cached prompt must serve none of them.
+            prompt: warmupPrompts(o.prompts, 1)[0]!,
             index: -1,
             maxOutputTokens: Math.min(4, c.generation.maxOutputTokens),
             requestTimeoutMs: Math.min(timeoutMs, options.requestTimeoutMs),
@@ -186,12 +201,15 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
 
     const warmup = c.measurement.warmupRequests;
     if (warmup > 0) {
-      const warm = await runWorkload(workloadOptions(o, baseUrl, Array.from({ length: warmup }, (_, i) => o.prompts[i % o.prompts.length]!), stopRun.signal));
+      const warm = await runWorkload(workloadOptions(o, baseUrl, warmupPrompts(o.prompts, warmup), stopRun.signal));
       const bad = warm.requests.filter((r) => r.error !== null).length;
       if (bad > 0) warnings.push({ code: "request-errors", message: `${bad} of ${warmup} warm-up request(s) failed (not measured)` });
     }
 
-    const outcome = await runWorkload(workloadOptions(o, baseUrl, o.prompts, stopRun.signal));
+    const cache = await prepareCache(o, baseUrl, attached);
+    if (cache.warning) warnings.push(cache.warning);
+    const measured = workloadOptions(o, baseUrl, o.prompts, stopRun.signal);
+    const outcome = await runWorkload(cache.extraBody ? { ...measured, extraBody: cache.extraBody } : measured);
     watch.stop();
     const totals = summarizeRequests(outcome.requests);
     // A server that stopped answering would only make lem wait for these too.
@@ -200,6 +218,17 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
         ? await engineInfo(o.backend, baseUrl, 5000)
         : { engine: o.backend, version: null, settings: {}, sources: ["not asked: the server had stopped answering"] };
     details.peakInFlight = outcome.peakInFlight;
+    const cached = cacheTotals(outcome.requests);
+    details.cache = { ...cache.reset, ...cached };
+    const hits = cacheHitWarning(c.workload.cache, cached);
+    if (hits) warnings.push(hits);
+    const retries = retryCount(outcome.requests);
+    details.requestRetries = retries;
+    const retried = retryWarning(retries);
+    if (retried) warnings.push(retried);
+    // An engine whose endpoints give no version (an "openai" backend on llama-server) may still name its build in every response.
+    const fingerprint = engine.version === null ? fingerprintVersion(outcome.requests) : null;
+    if (fingerprint !== null) engine.sources.push("system_fingerprint");
     if (totals.failed > 0) {
       warnings.push({
         code: "request-errors",
@@ -217,7 +246,7 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
       requests: totals,
       records: outcome.requests,
       warnings,
-      engine: { name: engine.engine, version: engine.version, settings: engine.settings },
+      engine: { name: engine.engine, version: engine.version ?? fingerprint, settings: engine.settings },
       ...(c.workload.steadyState ? { steadyState: steadyStateWindow(outcome.requests, c.workload.concurrency) } : {}),
       details: { ...details, engineInfoSources: engine.sources },
     };
@@ -258,4 +287,33 @@ export async function runServerBackend(o: ServerBackendOptions): Promise<Backend
     if (handle) await handle.stop((server?.shutdownGraceS ?? 30) * 1000);
     if (o.wrap) await o.wrap.stop();
   }
+}
+
+/**
+ * Empties the engine's prompt cache before the window under workload.cache: cold (after the
+ * warm-up, so nothing it cached reaches the window), or says why it could not.
+ */
+async function prepareCache(
+  o: ServerBackendOptions,
+  baseUrl: string,
+  attached: boolean,
+): Promise<{ reset: CacheReset; extraBody?: Record<string, unknown>; warning?: MeasurementWarning }> {
+  if (o.config.workload.cache === "warm") return { reset: { policy: "warm", mechanism: "none", done: null } };
+  const mechanism = cacheResetMechanism(o.backend);
+  const reset = await resetEngineCache(baseUrl, mechanism, 10_000);
+  const extraBody = mechanism.kind === "request-field" ? mechanism.body : undefined;
+  // A server lem started is new for this run: a missing mechanism leaves only the warm-up's (disjoint) prompts in its cache.
+  const warn = !reset.done && (attached || mechanism.kind === "endpoint");
+  return {
+    reset,
+    ...(extraBody ? { extraBody } : {}),
+    ...(warn
+      ? {
+          warning: {
+            code: "cache-not-reset" as const,
+            message: `workload.cache is cold but the engine's prompt cache was not emptied before the window (${reset.note ?? "no mechanism"})${attached ? "; the attached server keeps what earlier runs cached" : ""}`,
+          },
+        }
+      : {}),
+  };
 }

@@ -25,7 +25,8 @@ Options:
   --no-baseline-cache     with --baseline: always measure, never reuse
   --timeline FILE         write every sample as CSV
   --interval-ms MS        sampling interval, 0.2 to 10000 (default 10)
-  --devices LIST          GPUs to measure, as CUDA_VISIBLE_DEVICES lists them (default: lem's own)
+  --devices LIST          GPUs to measure, as CUDA_VISIBLE_DEVICES lists them (default: lem's own);
+                          the command gets the same CUDA_VISIBLE_DEVICES, so it runs on them
   --skip-preflight        run without pre-flight checks (recorded in the result)
   --simulate [SCENARIO]   use the simulated GPU
   -h, --help              show this help
@@ -100,6 +101,7 @@ export async function runMeasure(argv: string[]): Promise<number> {
     ];
     if (m.baseline) lines.push(`baseline: ${m.baseline.source} (${m.baseline.baseline.durationS.toFixed(1)} s, ${m.baseline.baseline.measuredAt})`);
     if (m.preflight.skipped) lines.push("pre-flight: skipped (--skip-preflight)");
+    for (const w of m.preflight.warnings) lines.push(`pre-flight warning (${w.check}): ${w.message}${w.fix ? ` ${w.fix}` : ""}`);
     if (m.simulatedTruth) lines.push(`simulated truth: ${m.simulatedTruth.map((t) => `GPU ${t.index} ${t.energyJ.toFixed(2)} J`).join(", ")}`);
     if (values.timeline) lines.push(`timeline: ${values.timeline}`);
     process.stderr.write(`${lines.join("\n")}\n`);

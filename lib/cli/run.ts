@@ -4,7 +4,7 @@ import { loadStudy } from "../config/load.js";
 import { activeSimulation } from "../gpu/provider.js";
 import { resolve } from "node:path";
 import { estimateDuration, runTimeHistory } from "../study/estimate.js";
-import { planOf, runStudy, validateTemplates } from "../study/runner.js";
+import { loadDatasets, planOf, runStudy, validateTemplates } from "../study/runner.js";
 import { simulationBanner, toJson, UsageError } from "./output.js";
 import { createProgress, wantsLiveProgress } from "./progress/create-progress.js";
 import { formatTable } from "./table.js";
@@ -52,6 +52,8 @@ function formatDuration(s: number): string {
 async function dryRun(file: string, json: boolean, outputDir: string | undefined): Promise<number> {
   const loaded = await loadStudy(file);
   validateTemplates(loaded);
+  // A missing or malformed dataset fails here, as it would fail the run.
+  loadDatasets(loaded);
   const plan = planOf(loaded);
   const ex = loaded.expansion.experiments;
   const history = runTimeHistory(resolve(outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir)));

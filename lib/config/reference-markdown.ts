@@ -27,6 +27,8 @@ export const EXPERIMENT_FIELD_DESCRIPTIONS: Record<string, string> = {
   "server.host": "Host the server listens on.",
   "server.port": "Port the server listens on; 0: lem picks a free port.",
   "server.servedModelName": "Model name the server is asked for; default: the model.",
+  "server.executable":
+    "The engine's program in its launch template (e.g. /opt/llama.cpp/bin/llama-server); default: the engine's name on PATH (sglang: python3). Not for backend openai (its program is server.argv[0]).",
   "server.healthPath": "Health path polled until the server is ready; default per engine: /health, or /v1/models.",
   "server.readyTimeoutS": "Longest wait for the server to become ready, in seconds.",
   "server.shutdownGraceS": "Grace between SIGTERM and SIGKILL of the server's process group, in seconds.",
@@ -38,6 +40,8 @@ export const EXPERIMENT_FIELD_DESCRIPTIONS: Record<string, string> = {
   "workload.requestTimeoutS": "Time limit of one request, in seconds.",
   "workload.steadyState":
     "Also account the steady-state window (ML.ENERGY benchmark): from the first instant `concurrency` requests are generating at once (each past its first token) to the end of the (N − concurrency + 1)-th request to finish; see backends.md.",
+  "workload.cache":
+    "Prompt cache before each window: cold empties it by the engine's own mechanism (vLLM POST /reset_prefix_cache, SGLang POST /flush_cache, llama-server cache_prompt: false per request; none for TGI, TensorRT-LLM, openai), warm leaves it; see backends.md.",
   transformers: 'Settings of the "transformers" backend (harness/python/lem_transformers.py, a Hugging Face transformers child).',
   "transformers.python": "The Python with torch and transformers; default: $LEM_PYTHON, then python3 on PATH.",
   "transformers.dtype": "Data type the model is loaded in; auto: the model's own.",

@@ -97,6 +97,8 @@ export const WorkloadSchema = z
     requestTimeoutS: z.number().positive().default(600),
     /** Also account the steady-state window (ML.ENERGY benchmark): from the first instant `concurrency` requests are generating at once to the end of the (N − concurrency + 1)-th to finish. */
     steadyState: z.boolean().default(false),
+    /** cold: the engine's prompt cache is emptied before each window by the engine's own mechanism (docs/backends.md); warm: left as it is. */
+    cache: z.enum(["cold", "warm"]).default("cold"),
   })
   .strict();
 
@@ -109,6 +111,8 @@ export const ServerSchema = z
     url: z.url().optional(),
     /** The launch command (backend "openai"); `{model}`, `{host}`, `{port}` and params are filled in. Engine backends have a template. */
     argv: z.array(z.string().min(1)).min(1).optional(),
+    /** The engine's program in its template, e.g. /opt/llama.cpp/bin/llama-server (default: the engine's name on PATH; sglang: its Python). */
+    executable: z.string().min(1).optional(),
     /** Engine flags, written `--key value` (true: `--key`; false: left out), e.g. {max-num-seqs: 64}. */
     engineArgs: z.record(z.string(), engineArg).default({}),
     /** Arguments appended verbatim to the launch command. */
@@ -223,6 +227,16 @@ export const ExperimentSchema = z
     }
     if (e.backend === "openai" && !e.server?.url && !e.server?.argv) {
       ctx.addIssue({ code: "custom", path: ["server"], message: 'the "openai" backend needs server.url (attach) or server.argv (a launch command)' });
+    }
+    if (e.server?.argv && e.backend !== "openai") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["server", "argv"],
+        message: `backend "${e.backend}" starts the engine from its own template, so server.argv would be ignored; give the program's path as server.executable and flags as server.engineArgs or server.extraArgs (or use backend "openai" for a launch command of your own)`,
+      });
+    }
+    if (e.server?.executable && e.backend === "openai") {
+      ctx.addIssue({ code: "custom", path: ["server", "executable"], message: 'backend "openai" runs server.argv as given: put the program first in server.argv instead of server.executable' });
     }
     if (e.server?.url && e.server.argv) {
       ctx.addIssue({ code: "custom", path: ["server", "url"], message: "give server.url (attach to a running server) or server.argv (lem starts it), not both" });

@@ -14,6 +14,8 @@ export interface PythonPackagesOptions {
   /** Time limit for each command. Default 20 s. */
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Runs the interpreter through another program, e.g. `docker run --rm --entrypoint python3 IMAGE`: `python` is then that program and these its arguments before the interpreter's own. */
+  argvPrefix?: string[];
 }
 
 // One line each, so a fake or odd interpreter that prints only the version still parses.
@@ -28,9 +30,10 @@ export async function collectPython(options: PythonPackagesOptions = {}): Promis
   const env = options.env ?? process.env;
   const python = options.python ?? "python3";
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const prefix = options.argvPrefix ?? [];
   const [probe, freeze] = await Promise.all([
-    runCommand(python, ["-c", INTERPRETER_PROBE], { timeoutMs, env }),
-    runCommand(python, ["-m", "pip", "freeze"], { timeoutMs, env: pipEnv(env) }),
+    runCommand(python, [...prefix, "-c", INTERPRETER_PROBE], { timeoutMs, env }),
+    runCommand(python, [...prefix, "-m", "pip", "freeze"], { timeoutMs, env: pipEnv(env) }),
   ]);
   if (!probe.ok) return { interpreter: python, error: probe.reason };
   const [first = "", second = ""] = probe.stdout.split("\n").map((l) => l.trim());

@@ -17,7 +17,11 @@ export interface MeasurementWarning {
     | "not-settled"
     | "request-errors"
     | "dataset-truncated"
-    | "memory-not-released";
+    | "memory-not-released"
+    | "request-retries"
+    | "cache-hits"
+    | "cache-not-reset"
+    | "mig";
   message: string;
   /** NVML index of the GPU it concerns; absent when it concerns the whole measurement. */
   device?: number;

@@ -16,6 +16,7 @@ export function requestLine(r: RequestRecord, windowStartNs: bigint): Record<str
     ttftMs: r.firstTokenNs === null ? null : ms(r.firstTokenNs - r.startNs),
     latencyMs: ms(r.endNs - r.startNs),
     inputTokens: r.inputTokens,
+    cachedInputTokens: r.cachedInputTokens ?? null,
     outputTokens: r.outputTokens,
     tokensFrom: r.tokensFrom,
     chunks: r.chunkOffsetsNs.length,

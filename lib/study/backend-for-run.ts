@@ -144,6 +144,7 @@ export async function runBackend(ctx: BackendRunContext): Promise<BackendOutcome
       backend: c.backend,
       config: c,
       slug: ctx.slug,
+      baseDir: ctx.baseDir,
       prompts: ctx.prompts,
       env: childEnv(ctx),
       logFile,

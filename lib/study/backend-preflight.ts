@@ -3,19 +3,20 @@
  * container image it needs, and the checks only that backend knows (node-llama-cpp and a GGUF
  * file, an attached server that answers). Experiments needing the same checks share one key.
  */
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
 import { isServerBackend, type ExperimentConfig } from "../config/schema.js";
 import { fillArgv } from "../backends/command-template.js";
 import { checkNodeLlamaCpp } from "../preflight/check-node-llama-cpp.js";
 import { llamaCppModelPath } from "../backends/llamacpp/llamacpp-argv.js";
-import { defaultHealthPath, engineExecutable } from "../backends/server/index.js";
+import { defaultHealthPath, engineExecutable, isGgufPath } from "../backends/server/index.js";
 import { baseUrlOf } from "../backends/server-backend.js";
 import type { CheckOutcome, PreflightIssue, PreflightRequest } from "../preflight/types.js";
 
 export interface BackendPreflight {
   /** Experiments with equal keys need the same checks. */
   key: string;
-  request: Pick<PreflightRequest, "command" | "python" | "docker">;
+  request: Pick<PreflightRequest, "command" | "python" | "docker" | "model">;
   /** Checks of this backend alone, run with the others (collect-all). */
   checks: (() => Promise<CheckOutcome>)[];
 }
@@ -56,9 +57,10 @@ export function backendPreflight(cfg: ExperimentConfig, baseDir: string, where: 
     }
     case "transformers": {
       const interpreter = cfg.transformers?.python ?? process.env.LEM_PYTHON ?? "python3";
+      const model = modelToCheck(cfg, baseDir);
       return {
-        key: `transformers\u0000${interpreter}`,
-        request: { python: { interpreter, modules: ["torch", "transformers"] } },
+        key: `transformers\u0000${interpreter}\u0000${model ?? ""}`,
+        request: { python: { interpreter, modules: ["torch", "transformers"] }, ...(model !== undefined ? { model } : {}) },
         checks: [],
       };
     }
@@ -74,13 +76,29 @@ export function backendPreflight(cfg: ExperimentConfig, baseDir: string, where: 
         const health = server.healthPath ?? defaultHealthPath(cfg.backend);
         return { key: `attach\u0000${server.url}\u0000${health}`, request: {}, checks: [() => checkAttachedServer(server.url!, health)] };
       }
+      const model = modelToCheck(cfg, baseDir);
+      const withModel = model !== undefined ? { model } : {};
       if (cfg.backend === "sglang") {
         // The interpreter the launch command runs (LEM_PYTHON is the transformers backend's, not SGLang's).
-        const interpreter = engineExecutable("sglang");
-        return { key: `sglang\u0000${interpreter}`, request: { python: { interpreter, modules: ["sglang"] } }, checks: [] };
+        const interpreter = server?.executable ?? engineExecutable("sglang");
+        return { key: `sglang\u0000${interpreter}\u0000${model ?? ""}`, request: { python: { interpreter, modules: ["sglang"] }, ...withModel }, checks: [] };
       }
-      const executable = cfg.backend === "openai" ? server!.argv![0]! : engineExecutable(cfg.backend);
-      return { key: `server\u0000${executable}`, request: { command: { executable } }, checks: [] };
+      const executable = cfg.backend === "openai" ? server!.argv![0]! : (server?.executable ?? engineExecutable(cfg.backend));
+      return { key: `server\u0000${executable}\u0000${model ?? ""}`, request: { command: { executable }, ...withModel }, checks: [] };
     }
   }
+}
+
+/**
+ * The model pre-flight looks for ("model" check: a path exists, or a hub id is in the local
+ * Hugging Face cache), as `lem preflight --model` does; undefined where lem cannot know where
+ * the engine finds it: backend "openai" (the model is the name it serves), llama-server's
+ * `--hf-repo` (llama.cpp's own cache). A relative path is the study file's, as the run's.
+ */
+function modelToCheck(cfg: ExperimentConfig, baseDir: string): string | undefined {
+  if (cfg.backend === "openai") return undefined;
+  const local = cfg.model.startsWith(".") || cfg.model.startsWith("~/") || isAbsolute(cfg.model);
+  if (cfg.backend === "llama-server") return isGgufPath(cfg.model) ? llamaCppModelPath(cfg.model, baseDir) : undefined;
+  // A relative path without "./" that exists beside the study file is a path too.
+  return local || existsSync(resolve(baseDir, cfg.model)) ? llamaCppModelPath(cfg.model, baseDir) : cfg.model;
 }

@@ -19,6 +19,7 @@ import { energyOfWindow, type WindowEnergy } from "../measure/window-energy.js";
 import { runPreflight } from "../preflight/run-preflight.js";
 import type { PreflightReport } from "../preflight/types.js";
 import { version } from "../version.js";
+import { migWarnings } from "./mig-warnings.js";
 
 export interface MeasureCommandOptions {
   command: string;
@@ -90,6 +91,8 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
   try {
     o.onStart?.({ devices, simulated });
     run = await runCommand(o.command, o.args, {
+      // The command runs on the GPUs that are measured: --devices is its CUDA_VISIBLE_DEVICES too.
+      ...(o.cudaVisibleDevices !== undefined ? { env: { ...process.env, CUDA_VISIBLE_DEVICES: o.cudaVisibleDevices } } : {}),
       forwardSignals: ["SIGTERM", "SIGHUP"],
       ...(o.commandStdoutToStderr ? { stdout: "stderr" as const } : {}),
     });
@@ -115,6 +118,7 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
   });
   const failures = deviceFailures(summary, window.startNs);
   for (const message of residualMemory.warnings) energy.warnings.push({ code: "residual-memory", message });
+  for (const w of migWarnings(devices)) energy.warnings.push(w);
   for (const w of deviceFailureWarnings(failures)) energy.warnings.push(w);
   const markProblem = markedWindowProblem(run.events);
   if (markProblem) energy.warnings.push({ code: "protocol", message: `${markProblem}: the whole lifetime was measured instead` });

@@ -7,11 +7,13 @@
  * - interleaved: round-robin by cycle (e0 e1 e2, e0 e1 e2, ...)
  * - reverse: interleaved with every other cycle reversed (e0 e1 e2, e2 e1 e0, ...)
  * - shuffled: each cycle an independent seeded permutation
- * - latin-square: cycle c follows row c mod rows of a Williams design (see williams.ts)
+ * - latin-square: cycle c follows row c mod rows of a block of Williams rows chained so that
+ *   carry-over is balanced over the whole sequence, junctions between cycles included
+ *   (see carry-over.ts; a block is n cycles for n = 2, else 2n)
  */
 import { InvalidOptionsError } from "../errors.js";
 import { seededRandom, shuffled } from "./seeded-random.js";
-import { williamsDesign } from "./williams.js";
+import { carryOverBlock } from "./carry-over.js";
 
 export type RunOrder = "sequential" | "interleaved" | "shuffled" | "reverse" | "latin-square";
 
@@ -56,7 +58,7 @@ function orderOfCycles(o: PlanOptions): number[][] {
       return cycles.map(() => shuffled(identity, random));
     }
     case "latin-square": {
-      const rows = williamsDesign(n);
+      const rows = carryOverBlock(n);
       return cycles.map((c) => (rows.length === 0 ? [] : rows[c % rows.length]!));
     }
     case "sequential":

@@ -16,6 +16,7 @@ import type { Baseline } from "../measure/baseline.js";
 import type { MeasurementWarning } from "../measure/measurement-warning.js";
 import { fixedGap, waitForThermalSettling, type ThermalSettling } from "../measure/thermal-settling.js";
 import { deviceFailures, deviceFailureWarnings } from "../measure/device-failures.js";
+import { migWarnings } from "./mig-warnings.js";
 import { Recorder } from "../measure/recorder.js";
 import { energyOfWindow, type WindowEnergy } from "../measure/window-energy.js";
 import { computeDerived, energyFromWindow, type RunResult } from "../results/result-schema.js";
@@ -69,6 +70,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     signal: ctx.signal,
   });
   for (const message of residual.warnings) warnings.push({ code: "residual-memory", message });
+  warnings.push(...migWarnings(ctx.devices));
 
   let settling: ThermalSettling | { waitedS: number } | null = null;
   const settleStart = Date.now();

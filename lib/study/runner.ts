@@ -22,6 +22,7 @@ import { summarizeConfigs, writeStudySummary } from "../results/summary-csv.js";
 import { CircuitBreaker } from "./circuit-breaker.js";
 import { Manifest, studyDifferences, type ManifestData } from "./manifest.js";
 import { planRuns, seedFromHash, type PlannedRun } from "./plan.js";
+import { addCarryOverWarning } from "./plan-warnings.js";
 import { executeRun } from "./run-one.js";
 import { acquireStudyLock, type StudyLock } from "./study-lock.js";
 import { killActiveChildrenSync, processStartTicks } from "../backends/child-process.js";
@@ -30,6 +31,8 @@ import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
 import { isServerBackend } from "../config/schema.js";
 import { launchArgvOf } from "../backends/server-backend.js";
 import { backendPreflight } from "./backend-preflight.js";
+import { PreflightCollector } from "./preflight-collector.js";
+import { studyPythonFields } from "./backend-python.js";
 import { startIdleContainer } from "./docker-baseline.js";
 import { writeReport } from "../report/index.js";
 import { loadDataset, writePromptsJsonl } from "../datasets/index.js";
@@ -126,12 +129,14 @@ function newManifest(loaded: LoadedStudy, plan: PlannedRun[]): ManifestData {
 
 export function planOf(loaded: LoadedStudy): PlannedRun[] {
   const ex = loaded.study.execution;
-  return planRuns({
+  const plan = planRuns({
     experiments: loaded.expansion.experiments.length,
     cycles: ex.cycles,
     order: ex.order,
     seed: ex.seed ?? seedFromHash(loaded.studyHash),
   });
+  addCarryOverWarning(loaded, plan);
+  return plan;
 }
 
 /** Stops a child a killed lem left running (same pid and start time), and marks its run interrupted. */
@@ -201,25 +206,28 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
   const first = experiments[0]!.config;
 
   // Pre-flight once per distinct GPU selection and program; each experiment samples its own GPUs.
-  const facts = listDevices();
   const gpusOf = new Map<string, number[]>();
   const preflightWarnings: string[] = [];
   let preflightSkipped = false;
   const baseDir = dirname(resolve(loaded.file));
   const preflightKeyOf = new Map<number, string>();
+  const preflightFailures = new PreflightCollector();
   for (const [i, e] of experiments.entries()) {
     const spec = e.config.devices;
     const needs = backendPreflight(e.config, baseDir, `${loaded.file}: ${e.slug}`);
     const key = `${spec ?? "\u0000default"}\u0000${needs.key}`;
     preflightKeyOf.set(i, key);
     if (gpusOf.has(key)) continue;
-    const report = await runPreflight({
-      ...(spec !== undefined ? { cudaVisibleDevices: spec } : {}),
-      ...needs.request,
-      checks: needs.checks,
-      outputDir: dir,
-      skip: o.skipPreflight ?? false,
-    });
+    const report = await preflightFailures.collect(() =>
+      runPreflight({
+        ...(spec !== undefined ? { cudaVisibleDevices: spec } : {}),
+        ...needs.request,
+        checks: needs.checks,
+        outputDir: dir,
+        skip: o.skipPreflight ?? false,
+      }),
+    );
+    if (report === null) continue;
     preflightSkipped = report.skipped;
     for (const w of report.warnings) if (!preflightWarnings.includes(w.message)) preflightWarnings.push(w.message);
     const gpus = report.skipped
@@ -227,6 +235,9 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
       : report.gpus.map((g) => g.nvmlIndex);
     gpusOf.set(key, [...new Set(gpus)].sort((a, b) => a - b));
   }
+  preflightFailures.throwIfAny();
+  // Only now: without NVML, listing the GPUs would hide every other pre-flight failure behind its own.
+  const facts = listDevices();
   const devicesFor = (e: (typeof experiments)[number]) => gpusOf.get(preflightKeyOf.get(experiments.indexOf(e))!)!;
   const devices = [...new Set([...gpusOf.values()].flat())].sort((a, b) => a - b);
   const uuids = devices.map((d) => facts.find((f) => f.index === d)!.uuid);
@@ -241,6 +252,8 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
 
   try {
     const environment = (await collectEnvironment({ python: false })) as unknown as Record<string, unknown>;
+    // The Python of each backend as it runs (its interpreter, or its image), not lem's own.
+    Object.assign(environment, await studyPythonFields(experiments));
     writeFileAtomic(studyPaths(dir).environmentJson, `${JSON.stringify(environment, null, 2)}\n`);
     let baseline: Baseline | null = null;
     if (first.measurement.baseline.enabled) {

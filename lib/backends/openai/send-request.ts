@@ -51,6 +51,8 @@ class RequestFailure extends Error {
 interface Usage {
   inputTokens: number | null;
   outputTokens: number | null;
+  /** OpenAI's usage.prompt_tokens_details.cached_tokens (vLLM, SGLang with --enable-cache-report). */
+  cachedInputTokens: number | null;
 }
 
 /** What was read from the response so far; kept when the request fails half way. */
@@ -63,13 +65,17 @@ interface Progress {
   complete: boolean;
   /** When [DONE] arrived: the request's end, whatever the transport does after it. */
   doneNs: bigint | null;
+  /** llama.cpp's timings.cache_n: prompt tokens taken from its cache. */
+  cacheN: number | null;
+  /** The response's system_fingerprint (llama-server: its build), when given. */
+  fingerprint: string | null;
 }
 
 /** Like sendRequest, also saying what kind of failure it was (the workload counts dropped connections). */
 export async function sendRequestClassified(o: SendRequestOptions): Promise<SentRequest> {
   const url = new URL(endpointPath(o.api), o.baseUrl.endsWith("/") ? o.baseUrl : `${o.baseUrl}/`).href;
   const body = JSON.stringify(requestBody({ ...o, prompt: o.prompt.text }));
-  const progress: Progress = { firstTokenNs: null, chunkOffsetsNs: [], finishReason: null, usage: null, complete: false, doneNs: null };
+  const progress: Progress = { firstTokenNs: null, chunkOffsetsNs: [], finishReason: null, usage: null, complete: false, doneNs: null, cacheN: null, fingerprint: null };
   // Our own controller so the timer can be cleared and a timeout told apart from an abort.
   const controller = new AbortController();
   let timedOut = false;
@@ -153,6 +159,7 @@ export async function sendRequestClassified(o: SendRequestOptions): Promise<Sent
     error: failure?.message ?? null,
     finishReason: progress.finishReason,
     ...(retries > 0 ? { retries } : {}),
+    ...cacheFields(succeeded, usage, progress),
   };
   return { record, failure: failure?.kind ?? null };
 
@@ -223,13 +230,18 @@ function readChunk(o: Record<string, unknown>, api: SendRequestOptions["api"], p
     const message = typeof e.message === "string" ? e.message : JSON.stringify(o.error);
     throw new RequestFailure("stream", `the server reported an error: ${message.slice(0, ERROR_BODY_CHARS)}`);
   }
-  const usage = o.usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
+  const usage = o.usage as { prompt_tokens?: unknown; completion_tokens?: unknown; prompt_tokens_details?: { cached_tokens?: unknown } | null } | null | undefined;
   if (usage && typeof usage === "object") {
+    const cached = usage.prompt_tokens_details?.cached_tokens;
     p.usage = {
       inputTokens: typeof usage.prompt_tokens === "number" ? usage.prompt_tokens : null,
       outputTokens: typeof usage.completion_tokens === "number" ? usage.completion_tokens : null,
+      cachedInputTokens: typeof cached === "number" ? cached : null,
     };
   }
+  const timings = o.timings as { cache_n?: unknown } | null | undefined;
+  if (timings && typeof timings === "object" && typeof timings.cache_n === "number") p.cacheN = timings.cache_n;
+  if (typeof o.system_fingerprint === "string" && o.system_fingerprint !== "") p.fingerprint = o.system_fingerprint;
   const choice = (Array.isArray(o.choices) ? o.choices[0] : undefined) as Record<string, unknown> | undefined;
   if (!choice) return "";
   if (typeof choice.finish_reason === "string") p.finishReason = choice.finish_reason;
@@ -242,6 +254,12 @@ function readChunk(o: Record<string, unknown>, api: SendRequestOptions["api"], p
     if (typeof v === "string" && v !== "") return v;
   }
   return "";
+}
+
+/** Cached prompt tokens as the engine reported them (usage first, then llama.cpp's timings), and its fingerprint. */
+function cacheFields(succeeded: boolean, usage: Usage | null, p: Progress): Pick<RequestRecord, "cachedInputTokens" | "systemFingerprint"> {
+  const cached = succeeded ? (usage?.cachedInputTokens ?? p.cacheN) : null;
+  return { ...(cached !== null ? { cachedInputTokens: cached } : {}), ...(p.fingerprint !== null ? { systemFingerprint: p.fingerprint } : {}) };
 }
 
 /** A connection closed or reset under a request that had no response yet. */

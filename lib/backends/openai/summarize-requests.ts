@@ -1,7 +1,9 @@
 /**
  * Totals, failure counts and latency samples of a workload's requests. Latencies are of the
  * successful requests only: a failed request's timing says how it failed, not how fast the
- * server serves.
+ * server serves. A request sent again after a dropped connection (`retries`) keeps its tokens
+ * but leaves the time-to-first-token and request latencies: its times include the dropped
+ * try and a new connection (its inter-token gaps, all after the retry, stay).
  */
 import type { RequestRecord } from "../request-record.js";
 
@@ -35,9 +37,10 @@ export function summarizeRequests(records: RequestRecord[]): RequestSummary {
   const interToken: number[] = [];
   const request: number[] = [];
   for (const r of succeeded) {
-    if (r.firstTokenNs !== null) ttft.push(Number(r.firstTokenNs - r.startNs));
+    const retried = (r.retries ?? 0) > 0;
+    if (r.firstTokenNs !== null && !retried) ttft.push(Number(r.firstTokenNs - r.startNs));
     for (let i = 1; i < r.chunkOffsetsNs.length; i++) interToken.push(r.chunkOffsetsNs[i]! - r.chunkOffsetsNs[i - 1]!);
-    request.push(Number(r.endNs - r.startNs));
+    if (!retried) request.push(Number(r.endNs - r.startNs));
   }
   return {
     inputTokens: sumOrNull(succeeded.map((r) => r.inputTokens)),

@@ -26,6 +26,8 @@ export interface ServerLaunchOptions {
   extraArgs: string[];
   /** The launch command of backend "openai", with {model} {host} {port} placeholders. */
   argv?: string[];
+  /** Replaces the template's program (server.executable), e.g. a llama-server built in its own directory. */
+  executable?: string;
 }
 
 /** `{ "max-num-seqs": 64, "enforce-eager": true, "trust-remote-code": false }` -> `--max-num-seqs 64 --enforce-eager`. */
@@ -88,6 +90,7 @@ export function serverLaunchArgv(backend: ServerBackendName, o: ServerLaunchOpti
       break;
     }
   }
+  if (o.executable !== undefined && backend !== "openai") base[0] = o.executable;
   return [...base, ...renderEngineArgs(o.engineArgs), ...o.extraArgs];
 }
 
