@@ -17,7 +17,9 @@ export interface MeasurementWarning {
     | "not-settled"
     | "request-errors"
     | "dataset-truncated"
-    | "memory-not-released";
+    | "memory-not-released"
+    | "baseline-refused"
+    | "baseline-doubtful";
   message: string;
   /** NVML index of the GPU it concerns; absent when it concerns the whole measurement. */
   device?: number;

@@ -18,6 +18,7 @@ import { fixedGap, waitForThermalSettling, type ThermalSettling } from "../measu
 import { deviceFailures, deviceFailureWarnings } from "../measure/device-failures.js";
 import { Recorder } from "../measure/recorder.js";
 import { energyOfWindow, type WindowEnergy } from "../measure/window-energy.js";
+import { usableBaselinePower } from "../measure/baseline-validity.js";
 import { computeDerived, energyFromWindow, type RunResult } from "../results/result-schema.js";
 import { writeTimeseriesParquet } from "../results/timeseries-parquet.js";
 import { writeRunResult } from "../results/write-result.js";
@@ -115,9 +116,9 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     warnings.push({ code: "dataset-truncated", message: `${ctx.dataset.truncated} prompt(s) were longer than generation.maxInputTokens and were truncated` });
   }
 
-  const baselinePower = ctx.baseline
-    ? ctx.baseline.devices.flatMap((d) => (d.meanW === null ? [] : [{ uuid: d.uuid, meanW: d.meanW }]))
-    : undefined;
+  const idle = ctx.baseline ? usableBaselinePower(ctx.baseline.devices) : undefined;
+  if (idle) warnings.push(...idle.warnings);
+  const baselinePower = idle?.power;
   const accountWindow = (startNs: bigint, endNs: bigint) =>
     energyOfWindow(series, {
       startNs,
