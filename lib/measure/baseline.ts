@@ -21,7 +21,7 @@ export const DeviceBaselineSchema = z.object({
   stdW: z.number().nullable(),
   samples: z.number().int(),
   temperatureC: z.number().nullable(),
-  method: z.enum(["counter", "integral", "none"]),
+  method: z.enum(["counter", "integral", "average", "none"]),
   /** Whether this really was idle (lib/measure/baseline-validity.ts); absent in baselines of older lem versions. */
   validity: BaselineValiditySchema.optional(),
 });
@@ -88,7 +88,8 @@ export async function measureBaseline(options: MeasureBaselineOptions = {}): Pro
   }
   const startNs = sampled.reduce((t, d) => (d.tNs[0]! > t ? d.tNs[0]! : t), sampled[0]!.tNs[0]!);
   const endNs = sampled.reduce((t, d) => (d.tNs[d.count - 1]! < t ? d.tNs[d.count - 1]! : t), sampled[0]!.tNs[sampled[0]!.count - 1]!);
-  const window = energyOfWindow(series, { startNs, endNs, intervalNs: intervalMs * 1e6 });
+  const sources = Object.fromEntries(recorder.sampler.summary().devices.map((d) => [d.uuid, d.sources]));
+  const window = energyOfWindow(series, { startNs, endNs, intervalNs: intervalMs * 1e6, powerSources: sources });
   return {
     schemaVersion: 1,
     measuredAt: new Date().toISOString(),

@@ -19,7 +19,9 @@ export interface MeasurementWarning {
     | "dataset-truncated"
     | "memory-not-released"
     | "baseline-refused"
-    | "baseline-doubtful";
+    | "baseline-doubtful"
+    | "readings-missing"
+    | "average-power-window";
   message: string;
   /** NVML index of the GPU it concerns; absent when it concerns the whole measurement. */
   device?: number;

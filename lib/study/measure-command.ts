@@ -114,6 +114,7 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
     ...(idle ? { baseline: idle.power } : {}),
     persistenceMode: Object.fromEntries(facts.map((f) => [f.uuid, f.persistenceMode])),
     simulated,
+    powerSources: Object.fromEntries(summary.devices.map((d) => [d.uuid, d.sources])),
   });
   const failures = deviceFailures(summary, window.startNs);
   for (const message of residualMemory.warnings) energy.warnings.push({ code: "residual-memory", message });

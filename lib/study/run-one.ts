@@ -127,6 +127,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
       ...(baselinePower ? { baseline: baselinePower } : {}),
       persistenceMode: ctx.persistenceMode,
       simulated: ctx.simulated,
+      powerSources: Object.fromEntries(recorder.sampler.summary().devices.map((d) => [d.uuid, d.sources])),
     });
   let energy: WindowEnergy | null = null;
   if (window.endNs > window.startNs) {
