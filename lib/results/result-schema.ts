@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { BaselineSchema } from "../measure/baseline.js";
+import { PhaseShiftSchema } from "../measure/phase-shift.js";
 import type { DeviceWindowEnergy, WindowEnergy } from "../measure/window-energy.js";
 import { quantileSorted } from "./bootstrap.js";
 
@@ -206,6 +207,8 @@ export const RunResultSchema = z.object({
   preflight: z.object({ skipped: z.boolean(), warnings: z.array(z.string()) }),
   baseline: BaselineSchema.nullable(),
   environment: z.record(z.string(), z.unknown()).nullable(),
+  /** The random delay of the run's start within one sensor period (lib/measure/phase-shift.ts); absent in older results. */
+  phaseShift: PhaseShiftSchema.optional(),
 });
 
 /** A result as stored (ns as strings). */

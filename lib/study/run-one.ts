@@ -19,6 +19,7 @@ import { deviceFailures, deviceFailureWarnings } from "../measure/device-failure
 import { Recorder } from "../measure/recorder.js";
 import { energyOfWindow, type WindowEnergy } from "../measure/window-energy.js";
 import { usableBaselinePower } from "../measure/baseline-validity.js";
+import { applyPhaseShift, planPhaseShift } from "../measure/phase-shift.js";
 import { computeDerived, energyFromWindow, type RunResult } from "../results/result-schema.js";
 import { writeTimeseriesParquet } from "../results/timeseries-parquet.js";
 import { writeRunResult } from "../results/write-result.js";
@@ -45,6 +46,8 @@ export interface RunContext {
   gpuUuids: string[];
   /** The study file's directory: relative paths in the configuration start there. */
   baseDir: string;
+  /** Window of this configuration's previous run in this study (s), for measurement.phaseShift "auto". */
+  previousWindowS?: number | null;
   /** The experiment's prompts, already loaded (and written to `file` for child harnesses). */
   dataset: { prompts: Prompt[]; file: string; truncated: number; source: Record<string, unknown> };
 }
@@ -85,6 +88,8 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     warnings.push({ code: "not-settled", message: `thermal settling gave up: ${settling.reason ?? "not back to baseline"}` });
   }
 
+  const phaseShift = planPhaseShift(m.phaseShift, ctx.previousWindowS ?? null);
+  await applyPhaseShift(phaseShift, ctx.signal);
   const recorder = new Recorder({ devices: ctx.devices, intervalMs: m.intervalMs });
   let backend: BackendOutcome;
   try {
@@ -218,6 +223,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     preflight: ctx.preflight,
     baseline: ctx.baseline,
     environment: ctx.environment,
+    phaseShift,
   };
   // The timeseries first: a result.json that exists always has its samples beside it.
   await writeTimeseriesParquet(join(ctx.runDir, "timeseries.parquet"), series, window);

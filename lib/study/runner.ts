@@ -248,6 +248,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     const todo = manifest.data.runs.filter((r) => r.status !== "completed" && r.status !== "skipped");
     o.onEvent?.({ type: "study-start", dir, runs: total, pending: todo.length, simulated, devices });
     const breaker = new CircuitBreaker(ex.maxConsecutiveFailures);
+    const lastWindowS = new Map<string, number>(); // per configuration, for measurement.phaseShift "auto"
     const startedAt = Date.now();
     let status: StudyStatus = "completed";
 
@@ -287,6 +288,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
           gpuUuids: devicesFor(experiment).map((d) => facts.find((f) => f.index === d)!.uuid),
           baseDir,
           dataset: { ...datasets[r.experiment]!, file: promptFiles[r.experiment]! },
+          previousWindowS: lastWindowS.get(experiment.hash) ?? null,
         });
       } catch (error) {
         // A run that cannot even be attempted (template error, I/O) fails; the study goes on.
@@ -300,6 +302,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
         continue;
       }
       const res = outcome.result;
+      if (res.status === "completed") lastWindowS.set(experiment.hash, res.timings.windowS);
       manifest.update(r.position, {
         status: res.status,
         endedAt: res.timings.endedAt,
