@@ -1,10 +1,13 @@
 // Energy of a window when readings are missing or only NVML's 1 s average power exists.
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PowerSampler } from "../lib/gpu/power-sampler.js";
 import { simulatedTruthEnergyJ, simulationOriginNs } from "../lib/gpu/provider.js";
 import { Timeline } from "../lib/measure/timeline.js";
 import { energyOfWindow, type WindowEnergyOptions } from "../lib/measure/window-energy.js";
+import { cleanEnv, runLem } from "./support/run-lem.js";
 import { simulateScenario, sleep } from "./support/simulate.js";
+import { readJson, studyDirIn, writeStudy } from "./support/study.js";
 
 /** Samples every 10 ms for `ms`, returning the timeline and the sources of each GPU. */
 async function record(ms: number) {
@@ -163,4 +166,19 @@ describe("readings missing inside the window", () => {
     const g = energyOfWindow(series, windowOf(0.2, 1.2, { powerSources })).devices[0]!;
     expect(g.methodReason).toBe("the GPU reports no energy counter over the window; instant power (field NVML_FI_DEV_POWER_INSTANT) was integrated");
   });
+});
+
+describe("a study run whose energy cannot be recovered", () => {
+  it("fails with the reason the energy is unknown, not a claim that no samples cover the window", async () => {
+    const { dir, file } = writeStudy({ name: "average-only-short", baselineS: false, prompts: 2 });
+    const r = await runLem(["run", file], cleanEnv({ LEM_SIMULATE: "no-energy-counter", LEM_CACHE_DIR: join(dir, "cache"), LEM_LOCK_DIR: join(dir, "locks") }));
+    expect(r.exitCode).not.toBe(0);
+    const studyDir = studyDirIn(dir);
+    const manifest = readJson<{ runs: { resultPath: string }[] }>(join(studyDir, "manifest.json"));
+    const result = readJson<{ status: string; failure: { message: string } }>(join(studyDir, manifest.runs[0]!.resultPath));
+    expect(result.status).toBe("failed");
+    expect(result.failure.message).toBe(
+      "the run's energy is unknown: GPU 0: only NVML's 1 s average power (field NVML_FI_DEV_POWER_AVERAGE) is available and the window is shorter than its 1 s averaging period; its energy cannot be recovered",
+    );
+  }, 60_000);
 });

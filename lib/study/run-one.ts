@@ -171,7 +171,9 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
       message:
         failures.length > 0
           ? `GPU ${failures.map((f) => f.index).join(", ")} failed during the run (${failures[0]!.nvmlName}); the run's energy is unknown`
-          : "no GPU samples cover the measurement window; the run's energy is unknown",
+          : energy && energy.devices.some((d) => d.energyJ === null)
+            ? `the run's energy is unknown: ${energy.devices.filter((d) => d.energyJ === null).map((d) => `GPU ${d.index}: ${d.methodReason}`).join("; ")}`
+            : "no GPU samples cover the measurement window; the run's energy is unknown",
     };
   }
   const engineVersion = backend.engine?.version ?? null;
