@@ -59,8 +59,8 @@ describe("good studies", () => {
     expect(s.study.execution).toMatchObject({ cycles: 2, order: "interleaved" });
     expect(s.expansion.experiments[0]!.config.measurement).toMatchObject({
       intervalMs: 10,
-      baseline: { durationS: 2 },
-      settling: { mode: "gap", gapS: 0 },
+      baseline: { durationS: 2, cacheTtlS: 0 },
+      settling: { mode: "gap", gapS: 1 },
     });
   });
 });

@@ -48,6 +48,17 @@ describe("documentation examples", () => {
     expect(r.stdout).toContain('running on lem\'s simulated GPU (scenario "steady"); every figure is SIMULATED.');
     expect(r.stderr).toMatch(/lem: study completed: 8 completed; results in /);
     expect(r.stderr).toMatch(/\[8\/8\] bs8_mot256 \(cycle 2\) completed: \d+\.\d+ J, \d+\.\d+ mJ\/output token/);
+    // The baseline is taken in the scenario's idle lead, so adjusted energy means something:
+    // at 450 W under load and 70 W idle it is about 84 % of the raw energy, never about 0 J.
+    const study = readdirSync(out).find((f) => f.startsWith("command-batch-sweep_"))!;
+    const runs = readdirSync(join(out, study)).filter((f) => /^\d{3}_/.test(f));
+    expect(runs).toHaveLength(8);
+    for (const run of runs) {
+      const res = JSON.parse(readFileSync(join(out, study, run, "result.json"), "utf8"));
+      expect(res.baseline.devices[0].validity.status).toBe("accepted");
+      expect(res.baseline.devices[0].meanW).toBeCloseTo(70, 0);
+      expect(res.energy.adjustedTotalJ / res.energy.totalJ).toBeGreaterThan(0.7);
+    }
   });
 
   it("examples/quickstart.js samples the GPU and compares counter and integral", async () => {

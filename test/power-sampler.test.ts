@@ -140,11 +140,26 @@ describe("PowerSampler clock events, failures and unsupported fields", () => {
     const [t] = sampler.drain();
     expect(d.counterEnergyJ).toBeNull();
     expect(d.sources.energy).toBe("none");
-    expect(d.sources.power).toBe("powerUsage:instant");
+    // An Ampere board: nvmlDeviceGetPowerUsage is the 1 s average there, never taken for instant power.
+    expect(d.sources.power).toBe("none");
+    expect(d.sources.averagePower).toBe("field:average");
     expect(t!.count).toBeGreaterThan(50);
     expect(Array.from(t!.energyMJ).every(Number.isNaN)).toBe(true);
     expect(Array.from(t!.present).every((p) => (p & SAMPLE_FIELDS.energyMJ) === 0)).toBe(true);
-    expect(Array.from(t!.powerW).every((w) => w > 0)).toBe(true);
+    expect(Array.from(t!.powerW).every(Number.isNaN)).toBe(true);
+    expect(Array.from(t!.powerAverageW).every((w) => w > 0)).toBe(true);
+  });
+
+  it("reads nvmlDeviceGetPowerUsage as nvml.h says: instant power on Turing, the 1 s average on Ampere", async () => {
+    const turing = { name: "Tesla T4", architecture: "turing", idleW: 12, powerLimitW: 70, minPowerLimitW: 60, maxPowerLimitW: 70, defaultPowerLimitW: 70, unsupported: ["instantPower", "energyCounter", "averagePower"], power: [{ kind: "constant", watts: 12, durationS: 0.5 }, { kind: "constant", watts: 60, durationS: 100 }] };
+    simulateScenario({ name: "t4", devices: [turing] });
+    await sleep(900); // 0.4 s into the 60 W step: the 1 s average would still read about 31 W
+    const sampler = new PowerSampler({ intervalMs: 5 }).start();
+    await sleep(50);
+    const d = sampler.stop().devices[0]!;
+    const [t] = sampler.drain();
+    expect(d.sources.power).toBe("powerUsage:instant");
+    expect(t!.powerW[0]!).toBeCloseTo(60, 3);
   });
 });
 

@@ -55,6 +55,17 @@ describe("a study of 2 axes x 3 cycles on the simulator", () => {
     }
   });
 
+  it("shifts each run's start by a random fraction of the 100 ms sensor period and records it (phaseShift auto, short windows)", () => {
+    const m = readJson<Manifest>(join(studyDir, "manifest.json"));
+    const shifts = m.runs.map((r) => readJson<{ phaseShift: { mode: string; applied: boolean; delayMs: number; sensorPeriodMs: number } }>(join(studyDir, r.resultPath!)).phaseShift);
+    for (const p of shifts) {
+      expect(p).toMatchObject({ mode: "auto", applied: true, sensorPeriodMs: 100 });
+      expect(p.delayMs).toBeGreaterThanOrEqual(0);
+      expect(p.delayMs).toBeLessThan(100);
+    }
+    expect(new Set(shifts.map((p) => p.delayMs)).size).toBeGreaterThan(6);
+  });
+
   it("costs more energy for the configurations that do more work", () => {
     const m = readJson<Manifest>(join(studyDir, "manifest.json"));
     const results = m.runs.map((r) => readJson<Result>(join(studyDir, r.resultPath!)));

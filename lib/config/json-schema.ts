@@ -43,6 +43,7 @@ const EXPERIMENT_DOCS: Record<string, string> = {
   "measurement.settling.temperatureBandC": "How near the baseline temperature counts as settled, in degrees C.",
   "measurement.residualMemoryThresholdMiB": "GPU memory still in use before a run above which lem warns, in MiB.",
   "measurement.residualMemoryWaitS": "How long to wait for residual memory to be released, in seconds.",
+  "measurement.phaseShift": "Delay each run's start by a random fraction of the 100 ms power-sensor period (recorded as phaseShift in result.json): on, off, or auto (on unless the configuration's previous window lasted 30 s or more).",
   devices: "GPUs as CUDA_VISIBLE_DEVICES lists them; default: lem's own CUDA_VISIBLE_DEVICES.",
 };
 

@@ -197,6 +197,8 @@ export const MeasurementSchema = z
     residualMemoryThresholdMiB: z.number().nonnegative().default(100),
     /** Wait up to this long for residual memory to be released before warning. */
     residualMemoryWaitS: z.number().nonnegative().default(10),
+    /** Delay each run's start by a random fraction of the 100 ms power-sensor period: on, off, or auto (unless the configuration's previous window lasted 30 s or more). */
+    phaseShift: z.enum(["auto", "on", "off"]).default("auto"),
   })
   .strict();
 

@@ -81,6 +81,8 @@ export async function getBaseline(request: BaselineRequest = {}): Promise<Baseli
   const cache = readCache(file);
   const cached = cache.entries[key];
   const store = (baseline: Baseline) => {
+    // A refused baseline (the GPU was not idle) must not stand in for the next study's.
+    if (baseline.devices.some((d) => d.validity?.status === "refused")) return;
     mkdirSync(dir, { recursive: true });
     const fresh = readCache(file); // another lem may have written meanwhile
     fresh.entries[key] = baseline;
@@ -90,7 +92,9 @@ export async function getBaseline(request: BaselineRequest = {}): Promise<Baseli
   const ageS = cached ? (Date.now() - Date.parse(cached.measuredAt)) / 1000 : Infinity;
   // A cached baseline only stands in for one at least as long (5 % slack for timer jitter).
   const longEnough = cached !== undefined && cached.durationS >= 0.95 * (request.durationS ?? 30);
-  if (cached && ageS <= ttlS && longEnough) {
+  // Baselines cached by an older lem were never checked for idleness: measure afresh.
+  const judged = cached !== undefined && cached.devices.every((d) => d.validity !== undefined && d.validity.status !== "refused");
+  if (cached && ageS <= ttlS && longEnough && judged) {
     if (spotCheckS <= 0) return { baseline: cached, source: "cache", cacheFile: file };
     const spot = await measureBaseline({
       devices: cached.devices.map((d) => d.index),

@@ -4,12 +4,13 @@
  */
 import { hostname } from "node:os";
 import { z } from "zod";
-import { listDevices } from "../gpu/devices.js";
+import { computeProcesses, listDevices } from "../gpu/devices.js";
 import { SAMPLE_FIELDS } from "../gpu/power-sampler.js";
 import { activeSimulation, nvmlStatus } from "../gpu/provider.js";
 import { InvalidOptionsError, LemError } from "../errors.js";
 import { Recorder } from "./recorder.js";
 import { energyOfWindow } from "./window-energy.js";
+import { BaselineValiditySchema, judgeBaseline } from "./baseline-validity.js";
 
 export const DeviceBaselineSchema = z.object({
   index: z.number().int(),
@@ -20,7 +21,9 @@ export const DeviceBaselineSchema = z.object({
   stdW: z.number().nullable(),
   samples: z.number().int(),
   temperatureC: z.number().nullable(),
-  method: z.enum(["counter", "integral", "none"]),
+  method: z.enum(["counter", "integral", "average", "none"]),
+  /** Whether this really was idle (lib/measure/baseline-validity.ts); absent in baselines of older lem versions. */
+  validity: BaselineValiditySchema.optional(),
 });
 
 export const BaselineSchema = z.object({
@@ -84,6 +87,14 @@ export async function measureBaseline(options: MeasureBaselineOptions = {}): Pro
   }
   const facts = listDevices();
   const devices = options.devices ?? facts.map((d) => d.index);
+  const processesOf = (index: number) => {
+    try {
+      return computeProcesses(index).map((p) => ({ pid: p.pid, name: p.name }));
+    } catch {
+      return []; // a GPU that cannot list processes: the other checks still stand
+    }
+  };
+  const processesBefore = new Map(devices.map((i) => [i, processesOf(i)]));
   const recorder = new Recorder({ devices, intervalMs });
   let series;
   try {
@@ -99,7 +110,8 @@ export async function measureBaseline(options: MeasureBaselineOptions = {}): Pro
   }
   const startNs = sampled.reduce((t, d) => (d.tNs[0]! > t ? d.tNs[0]! : t), sampled[0]!.tNs[0]!);
   const endNs = sampled.reduce((t, d) => (d.tNs[d.count - 1]! < t ? d.tNs[d.count - 1]! : t), sampled[0]!.tNs[sampled[0]!.count - 1]!);
-  const window = energyOfWindow(series, { startNs, endNs, intervalNs: intervalMs * 1e6 });
+  const sources = Object.fromEntries(recorder.sampler.summary().devices.map((d) => [d.uuid, d.sources]));
+  const window = energyOfWindow(series, { startNs, endNs, intervalNs: intervalMs * 1e6, powerSources: sources });
   return {
     schemaVersion: 1,
     measuredAt: new Date().toISOString(),
@@ -111,15 +123,34 @@ export async function measureBaseline(options: MeasureBaselineOptions = {}): Pro
     devices: series.map((d, i) => {
       const e = window.devices[i]!;
       const powers: number[] = [];
-      for (let k = 0; k < d.count; k++) if (d.present[k]! & SAMPLE_FIELDS.powerW) powers.push(d.powerW[k]!);
+      let peakUtil: number | null = null;
+      for (let k = 0; k < d.count; k++) {
+        if (d.present[k]! & SAMPLE_FIELDS.powerW) powers.push(d.powerW[k]!);
+        else if (d.present[k]! & SAMPLE_FIELDS.powerAverageW) powers.push(d.powerAverageW[k]!);
+        if (d.present[k]! & SAMPLE_FIELDS.utilization) peakUtil = Math.max(peakUtil ?? 0, d.utilizationGpuPct[k]!);
+      }
+      const fact = facts.find((f) => f.index === d.index);
+      const meanW = e.energyJ !== null ? e.energyJ / window.durationS : null;
+      const seen = [...(processesBefore.get(d.index) ?? []), ...processesOf(d.index)];
+      const validity = judgeBaseline({
+        name: fact?.name ?? "",
+        ...(fact?.defaultPowerLimitW ?? fact?.powerLimitW ? { powerLimitW: (fact?.defaultPowerLimitW ?? fact?.powerLimitW)! } : {}),
+        meanW,
+        stdW: stdOf(powers),
+        peakUtilizationPct: peakUtil,
+        temperatureStartC: e.temperature?.startC ?? null,
+        temperatureEndC: e.temperature?.endC ?? null,
+        processes: seen.filter((p, i) => seen.findIndex((q) => q.pid === p.pid) === i),
+      });
       return {
         index: d.index,
         uuid: d.uuid,
-        meanW: e.energyJ !== null ? e.energyJ / window.durationS : null,
+        meanW,
         stdW: stdOf(powers),
         samples: e.samples,
         temperatureC: e.temperature ? (e.temperature.startC + e.temperature.endC) / 2 : null,
         method: e.method,
+        validity,
       };
     }),
   };

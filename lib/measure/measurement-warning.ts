@@ -21,7 +21,11 @@ export interface MeasurementWarning {
     | "request-retries"
     | "cache-hits"
     | "cache-not-reset"
-    | "mig";
+    | "mig"
+    | "baseline-refused"
+    | "baseline-doubtful"
+    | "readings-missing"
+    | "average-power-window";
   message: string;
   /** NVML index of the GPU it concerns; absent when it concerns the whole measurement. */
   device?: number;

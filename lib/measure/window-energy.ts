@@ -9,6 +9,9 @@ import { SLOWDOWN_REASONS, THROTTLE_REASONS, throttleReasonNames } from "../gpu/
 import { type MeasurementWarning, WARNING_LIMITS } from "./measurement-warning.js";
 import { PiecewiseLinear } from "./piecewise-linear.js";
 import type { DeviceSeries } from "./timeline.js";
+import { coverageOf, coverageSummary, energyOverCoverageJ, MAX_MISSING_SHARE } from "./reading-coverage.js";
+import { AVERAGE_POWER_PERIOD_NS, averagePowerEnergy } from "./average-power-lag.js";
+import { averageReadingName, powerReadingName } from "./power-reading-name.js";
 
 /** Fewer counter updates than this inside a window and the integral is reported instead. */
 export const MIN_COUNTER_STEPS_FOR_COUNTER = 3;
@@ -28,6 +31,8 @@ export interface WindowEnergyOptions {
   /** Persistence mode per GPU UUID, for its warning. */
   persistenceMode?: Record<string, boolean | undefined>;
   simulated?: boolean;
+  /** Where each GPU's power readings came from (the sampler's `sources`, by UUID), to name them. */
+  powerSources?: Record<string, { power: string; averagePower: string } | undefined>;
 }
 
 export interface DeviceWindowEnergy {
@@ -37,12 +42,16 @@ export interface DeviceWindowEnergy {
   samples: number;
   /** The energy lem reports for this GPU (J): the counter's or the integral's, see `method`. */
   energyJ: number | null;
-  method: "counter" | "integral" | "none";
+  method: "counter" | "integral" | "average" | "none";
   methodReason: string;
   counterEnergyJ: number | null;
   integralEnergyJ: number | null;
   /** Integral of NVML's 1 s average power, for comparison only. */
   averagePowerIntegralJ: number | null;
+  /** Energy from NVML's 1 s average power corrected for its lag (average-power-lag.ts); null under 1 s. */
+  averagePowerEnergyJ: number | null;
+  /** Share of the window each reading covers (missing: its NVML call failed), null without that reading. */
+  coverage: Record<"power" | "averagePower" | "energyCounter", { share: number; missingS: number; longestMissingS: number } | null>;
   /** (integral - counter) / counter. */
   integralVsCounter: number | null;
   counterSteps: number;
@@ -234,7 +243,18 @@ function deviceEnergy(d: DeviceSeries, o: WindowEnergyOptions, durationNs: numbe
     const x = Number(d.tNs[i]! - o.startNs);
     if (x >= 0 && x <= durationNs) samples++;
   }
-  const integralEnergyJ = power.spans(0, durationNs) ? power.integral(0, durationNs) * 1e-9 : null;
+  // Readings missing inside the window (failed NVML calls) are never bridged (reading-coverage.ts).
+  const ticks: number[] = [];
+  for (let i = 0; i < d.count; i++) ticks.push(Number(d.tNs[i]! - o.startNs));
+  const maxGapNs = WARNING_LIMITS.maxGapIntervals * o.intervalNs;
+  const powerCoverage = coverageOf(power, durationNs, maxGapNs, ticks);
+  const averageCoverage = coverageOf(average, durationNs, maxGapNs, ticks);
+  const counterCoverage = coverageOf(counterSeries, durationNs, maxGapNs, ticks);
+  const integralEnergyJ = power.spans(0, durationNs) ? energyOverCoverageJ(power, powerCoverage, durationNs) : null;
+  const averageEnergy =
+    averageCoverage.missingNs > MAX_MISSING_SHARE * durationNs ? { energyJ: null, estimatedShare: 1 } : averagePowerEnergy(average, durationNs);
+  const powerName = powerReadingName(o.powerSources?.[d.uuid]?.power);
+  const averageName = averageReadingName(o.powerSources?.[d.uuid]?.averagePower);
   const counter = counterEnergy(counterSeries, power, durationNs, o.intervalNs);
   const counterEnergyJ = counter?.energyJ ?? null;
   const counterSteps = counter?.steps ?? 0;
@@ -253,16 +273,26 @@ function deviceEnergy(d: DeviceSeries, o: WindowEnergyOptions, durationNs: numbe
   } else if (integralEnergyJ !== null) {
     method = "integral";
     methodReason = counter
-      ? `the energy counter updated only ${counterSteps} time(s) inside the window (fewer than ${MIN_COUNTER_STEPS_FOR_COUNTER}), so its step would dominate; instant power was integrated instead`
-      : "the GPU reports no energy counter over the window; instant power was integrated";
+      ? `the energy counter updated only ${counterSteps} time(s) inside the window (fewer than ${MIN_COUNTER_STEPS_FOR_COUNTER}), so its step would dominate; ${powerName} was integrated instead`
+      : `the GPU reports no energy counter over the window; ${powerName} was integrated`;
   } else if (counter) {
     method = "counter";
     methodReason = `the energy counter updated only ${counterSteps} time(s), but there is no instant power to integrate`;
+  } else if (averageEnergy.energyJ !== null) {
+    method = "average";
+    methodReason =
+      `no energy counter and no instant power over the window; ${averageName} was summed over whole 1 s averaging periods back from the window's end` +
+      (averageEnergy.estimatedShare > 0 ? `, and the leftover ${(100 * averageEnergy.estimatedShare).toFixed(0)} % at its start estimated by the average centred on it` : "");
   } else {
     method = "none";
-    methodReason = "no energy counter and no instant power samples span the window";
+    methodReason =
+      powerCoverage.missingNs > MAX_MISSING_SHARE * durationNs && power.spans(0, durationNs)
+        ? `${powerName} was missing for more than ${100 * MAX_MISSING_SHARE} % of the window and no energy counter spans it; the energy is withheld`
+        : average.length > 0 && durationNs < AVERAGE_POWER_PERIOD_NS
+          ? `only ${averageName} is available and the window is shorter than its 1 s averaging period; its energy cannot be recovered`
+          : "no energy counter and no instant power samples span the window";
   }
-  const energyJ = method === "counter" ? counterEnergyJ : method === "integral" ? integralEnergyJ : null;
+  const energyJ = method === "counter" ? counterEnergyJ : method === "integral" ? integralEnergyJ : method === "average" ? averageEnergy.energyJ : null;
   const baselineW = o.baseline?.find((b) => b.uuid === d.uuid)?.meanW ?? null;
   const durationS = durationNs / 1e9;
   const inside = power.x.flatMap((x, i) => (x >= 0 && x <= durationNs ? [power.v[i]!] : []));
@@ -297,6 +327,12 @@ function deviceEnergy(d: DeviceSeries, o: WindowEnergyOptions, durationNs: numbe
     counterEnergyJ,
     integralEnergyJ,
     averagePowerIntegralJ: average.spans(0, durationNs) ? average.integral(0, durationNs) * 1e-9 : null,
+    averagePowerEnergyJ: averageEnergy.energyJ,
+    coverage: {
+      power: power.length > 0 ? coverageSummary(powerCoverage, durationNs) : null,
+      averagePower: average.length > 0 ? coverageSummary(averageCoverage, durationNs) : null,
+      energyCounter: counterSeries.length > 0 ? coverageSummary(counterCoverage, durationNs) : null,
+    },
     integralVsCounter:
       counterEnergyJ !== null && integralEnergyJ !== null && counterEnergyJ > 0
         ? (integralEnergyJ - counterEnergyJ) / counterEnergyJ
@@ -368,6 +404,14 @@ function warningsFor(e: DeviceWindowEnergy, durationS: number, o: WindowEnergyOp
       message: `${gpu}: the energy counter was reset ${e.counterUnaccountedDrops} time(s) inside the window with no instant power to bridge it; the energy of those intervals is missing.`,
     });
   }
+  w.push(...missingReadingWarnings(e));
+  if (e.method === "none" && e.coverage.averagePower !== null && durationS * 1e9 < AVERAGE_POWER_PERIOD_NS) {
+    w.push({
+      code: "average-power-window",
+      device,
+      message: `${gpu}: only NVML's 1 s average power is available and the window lasted ${durationS.toFixed(3)} s, less than its averaging period; its energy cannot be recovered: lengthen the window (the lag correction is exact for whole seconds).`,
+    });
+  }
   if (o.persistenceMode?.[e.uuid] === false) {
     w.push({ code: "persistence-off", device, message: `${gpu}: persistence mode is off (first readings after the driver wakes can be odd); enable it with "nvidia-smi -pm 1".` });
   }
@@ -376,6 +420,32 @@ function warningsFor(e: DeviceWindowEnergy, durationS: number, o: WindowEnergyOp
       code: "counter-integral-disagree",
       device,
       message: `${gpu}: the integral of instant power differs from the energy counter by ${(100 * e.integralVsCounter).toFixed(1)} %.`,
+    });
+  }
+  return w;
+}
+
+/** readings-missing: a reading absent inside the window, and what that did to the figure. */
+function missingReadingWarnings(e: DeviceWindowEnergy): MeasurementWarning[] {
+  const w: MeasurementWarning[] = [];
+  const names = { power: "instant power", averagePower: "average power", energyCounter: "the energy counter" } as const;
+  const uses = { power: "integral", averagePower: "average", energyCounter: "counter" } as const;
+  for (const key of ["power", "averagePower", "energyCounter"] as const) {
+    const c = e.coverage[key];
+    if (!c || c.missingS <= 0) continue;
+    const missingShare = 1 - c.share;
+    const effect =
+      e.method !== uses[key]
+        ? `the reported energy (by ${e.method}) does not rest on it`
+        : key === "energyCounter"
+          ? "the counter is cumulative, so its difference across the gap still holds"
+          : missingShare > MAX_MISSING_SHARE
+            ? `more than ${100 * MAX_MISSING_SHARE} % is missing, so this figure is withheld`
+            : `the energy covers only the ${(100 * c.share).toFixed(1)} % with readings and is low by about the missing share`;
+    w.push({
+      code: "readings-missing",
+      device: e.index,
+      message: `GPU ${e.index}: ${names[key]} was missing for ${c.missingS.toFixed(2)} s of the window (${(100 * missingShare).toFixed(1)} %, longest gap ${c.longestMissingS.toFixed(2)} s: its NVML call failed); ${effect}.`,
     });
   }
   return w;

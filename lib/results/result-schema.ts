@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { BaselineSchema } from "../measure/baseline.js";
+import { PhaseShiftSchema } from "../measure/phase-shift.js";
 import type { DeviceWindowEnergy, WindowEnergy } from "../measure/window-energy.js";
 import { quantileSorted } from "./bootstrap.js";
 
@@ -71,7 +72,7 @@ export const DeviceEnergySchema = z.object({
   uuid: z.string(),
   /** The energy lem reports: the counter's or the integral's, see `method`. */
   energyJ: nullableNumber,
-  method: z.enum(["counter", "integral", "none"]),
+  method: z.enum(["counter", "integral", "average", "none"]),
   methodReason: z.string(),
   counterEnergyJ: nullableNumber,
   integralEnergyJ: nullableNumber,
@@ -86,6 +87,12 @@ export const DeviceEnergySchema = z.object({
   throttle: ThrottleSchema,
   /** Samples inside the window. */
   samples: count,
+  /** Energy from NVML's 1 s average power, lag-corrected; null under 1 s or without it. Absent in older results. */
+  averagePowerEnergyJ: nullableNumber.optional(),
+  /** Share of the window each reading covers (the rest: failed NVML calls). Absent in older results. */
+  coverage: z
+    .record(z.enum(["power", "averagePower", "energyCounter"]), z.object({ share: num, missingS: num, longestMissingS: num }).nullable())
+    .optional(),
 });
 
 export const EnergySchema = z.object({
@@ -153,7 +160,7 @@ export const SteadyStateSchema = z.union([
     windowS: num.nonnegative(),
     energyJ: nullableNumber,
     adjustedEnergyJ: nullableNumber,
-    method: z.array(z.enum(["counter", "integral", "none"])),
+    method: z.array(z.enum(["counter", "integral", "average", "none"])),
     outputTokens: count,
     requests: count,
     energyPerOutputTokenJ: nullableNumber,
@@ -200,6 +207,8 @@ export const RunResultSchema = z.object({
   preflight: z.object({ skipped: z.boolean(), warnings: z.array(z.string()) }),
   baseline: BaselineSchema.nullable(),
   environment: z.record(z.string(), z.unknown()).nullable(),
+  /** The random delay of the run's start within one sensor period (lib/measure/phase-shift.ts); absent in older results. */
+  phaseShift: PhaseShiftSchema.optional(),
 });
 
 /** A result as stored (ns as strings). */
@@ -297,6 +306,8 @@ function deviceEnergyOf(d: DeviceWindowEnergy): DeviceEnergy {
     temperature: d.temperature,
     throttle: d.throttle,
     samples: d.samples,
+    averagePowerEnergyJ: d.averagePowerEnergyJ,
+    coverage: d.coverage,
   };
 }
 

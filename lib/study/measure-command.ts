@@ -12,6 +12,7 @@ import type { SamplerTiming } from "../gpu/power-sampler.js";
 import { activeSimulation, simulatedTruthEnergyJ } from "../gpu/provider.js";
 import { type Baseline } from "../measure/baseline.js";
 import { getBaseline, type BaselineOutcome } from "../measure/baseline-cache.js";
+import { usableBaselinePower } from "../measure/baseline-validity.js";
 import { deviceFailures, deviceFailureWarnings } from "../measure/device-failures.js";
 import { Recorder } from "../measure/recorder.js";
 import type { DeviceSeries } from "../measure/timeline.js";
@@ -108,16 +109,19 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
     ? { source: "protocol" as const, ...marked }
     : { source: "lifetime" as const, startNs: run.startedNs, endNs: run.endedNs };
   const series = recorder.series();
+  const idle = baseline ? usableBaselinePower(baseline.baseline.devices) : undefined;
   const energy = energyOfWindow(series, {
     startNs: window.startNs,
     endNs: window.endNs,
     intervalNs: intervalMs * 1e6,
-    ...(baseline ? { baseline: baseline.baseline.devices.flatMap((d) => (d.meanW === null ? [] : [{ uuid: d.uuid, meanW: d.meanW }])) } : {}),
+    ...(idle ? { baseline: idle.power } : {}),
     persistenceMode: Object.fromEntries(facts.map((f) => [f.uuid, f.persistenceMode])),
     simulated,
+    powerSources: Object.fromEntries(summary.devices.map((d) => [d.uuid, d.sources])),
   });
   const failures = deviceFailures(summary, window.startNs);
   for (const message of residualMemory.warnings) energy.warnings.push({ code: "residual-memory", message });
+  if (idle) for (const w of idle.warnings) energy.warnings.push(w);
   for (const w of migWarnings(devices)) energy.warnings.push(w);
   for (const w of deviceFailureWarnings(failures)) energy.warnings.push(w);
   const markProblem = markedWindowProblem(run.events);

@@ -19,6 +19,8 @@ import { deviceFailures, deviceFailureWarnings } from "../measure/device-failure
 import { migWarnings } from "./mig-warnings.js";
 import { Recorder } from "../measure/recorder.js";
 import { energyOfWindow, type WindowEnergy } from "../measure/window-energy.js";
+import { usableBaselinePower } from "../measure/baseline-validity.js";
+import { applyPhaseShift, planPhaseShift } from "../measure/phase-shift.js";
 import { computeDerived, energyFromWindow, type RunResult } from "../results/result-schema.js";
 import { writeTimeseriesParquet } from "../results/timeseries-parquet.js";
 import { writeRunResult } from "../results/write-result.js";
@@ -45,6 +47,8 @@ export interface RunContext {
   gpuUuids: string[];
   /** The study file's directory: relative paths in the configuration start there. */
   baseDir: string;
+  /** Window of this configuration's previous run in this study (s), for measurement.phaseShift "auto". */
+  previousWindowS?: number | null;
   /** The experiment's prompts, already loaded (and written to `file` for child harnesses). */
   dataset: { prompts: Prompt[]; file: string; truncated: number; source: Record<string, unknown> };
 }
@@ -89,6 +93,8 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     warnings.push({ code: "not-settled", message: `thermal settling gave up: ${settling.reason ?? "not back to baseline"}` });
   }
 
+  const phaseShift = planPhaseShift(m.phaseShift, ctx.previousWindowS ?? null);
+  await applyPhaseShift(phaseShift, ctx.signal);
   const recorder = new Recorder({ devices: ctx.devices, intervalMs: m.intervalMs });
   let backend: BackendOutcome;
   try {
@@ -120,9 +126,9 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     warnings.push({ code: "dataset-truncated", message: `${ctx.dataset.truncated} prompt(s) were longer than generation.maxInputTokens and were truncated` });
   }
 
-  const baselinePower = ctx.baseline
-    ? ctx.baseline.devices.flatMap((d) => (d.meanW === null ? [] : [{ uuid: d.uuid, meanW: d.meanW }]))
-    : undefined;
+  const idle = ctx.baseline ? usableBaselinePower(ctx.baseline.devices) : undefined;
+  if (idle) warnings.push(...idle.warnings);
+  const baselinePower = idle?.power;
   const accountWindow = (startNs: bigint, endNs: bigint) =>
     energyOfWindow(series, {
       startNs,
@@ -131,6 +137,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
       ...(baselinePower ? { baseline: baselinePower } : {}),
       persistenceMode: ctx.persistenceMode,
       simulated: ctx.simulated,
+      powerSources: Object.fromEntries(recorder.sampler.summary().devices.map((d) => [d.uuid, d.sources])),
     });
   let energy: WindowEnergy | null = null;
   if (window.endNs > window.startNs) {
@@ -170,7 +177,9 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
       message:
         failures.length > 0
           ? `GPU ${failures.map((f) => f.index).join(", ")} failed during the run (${failures[0]!.nvmlName}); the run's energy is unknown`
-          : "no GPU samples cover the measurement window; the run's energy is unknown",
+          : energy && energy.devices.some((d) => d.energyJ === null)
+            ? `the run's energy is unknown: ${energy.devices.filter((d) => d.energyJ === null).map((d) => `GPU ${d.index}: ${d.methodReason}`).join("; ")}`
+            : "no GPU samples cover the measurement window; the run's energy is unknown",
     };
   }
   const engineVersion = backend.engine?.version ?? null;
@@ -222,6 +231,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     preflight: ctx.preflight,
     baseline: ctx.baseline,
     environment: ctx.environment,
+    phaseShift,
   };
   // The timeseries first: a result.json that exists always has its samples beside it.
   await writeTimeseriesParquet(join(ctx.runDir, "timeseries.parquet"), series, window);

@@ -283,6 +283,7 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
     const todo = manifest.data.runs.filter((r) => r.status !== "completed" && r.status !== "skipped");
     o.onEvent?.({ type: "study-start", dir, runs: total, pending: todo.length, simulated, devices });
     const breaker = new CircuitBreaker(ex.maxConsecutiveFailures);
+    const lastWindowS = new Map<string, number>(); // per configuration, for measurement.phaseShift "auto"
     const startedAt = Date.now();
     let status: StudyStatus = "completed";
 
@@ -325,6 +326,7 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
           gpuUuids: devicesFor(experiment).map((d) => facts.find((f) => f.index === d)!.uuid),
           baseDir,
           dataset: { ...datasets[r.experiment]!, file: promptFiles[r.experiment]! },
+          previousWindowS: lastWindowS.get(experiment.hash) ?? null,
         });
       } catch (error) {
         // A run that cannot even be attempted (template error, I/O) fails; the study goes on.
@@ -338,6 +340,7 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
         continue;
       }
       const res = outcome.result;
+      if (res.status === "completed") lastWindowS.set(experiment.hash, res.timings.windowS);
       manifest.update(r.position, {
         status: res.status,
         endedAt: res.timings.endedAt,

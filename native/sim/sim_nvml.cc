@@ -304,7 +304,7 @@ nvmlReturn_t simDeviceGetPowerUsage(nvmlDevice_t device, unsigned* powerMw) {
   Call c;
   if (nvmlReturn_t r = enter(device, NvmlFn::GetPowerUsage, c, false, Feature::PowerUsage)) return r;
   if (powerMw == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
-  *powerMw = milli(c.device->averagePowerW(c.tS));  // a 1 s average, as on Ampere and newer
+  *powerMw = milli(c.device->powerUsageW(c.tS));  // a 1 s average or instantaneous, by architecture
   return NVML_SUCCESS;
 }
 

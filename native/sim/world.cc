@@ -1,5 +1,7 @@
 #include "world.h"
 
+#include "../nvml/nvml_types.h"
+
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -57,6 +59,12 @@ double SimDevice::instantPowerW(double tS) const {
 
 double SimDevice::averagePowerW(double tS) const {
   return timeline.energyJ(tS - 1.0, tS);  // over exactly 1 s; idleW before t = 0
+}
+
+double SimDevice::powerUsageW(double tS) const {
+  const bool ga100 = spec.name.find("A100") != std::string::npos || spec.name.find("A30") != std::string::npos;
+  const bool averages = spec.architecture >= NVML_DEVICE_ARCH_AMPERE && !ga100;
+  return averages ? averagePowerW(tS) : instantPowerW(tS);
 }
 
 unsigned long long SimDevice::energyCounterMJ(double tS) const {

@@ -41,6 +41,9 @@ class SimDevice {
   // Readings at world time tS (seconds since load).
   double instantPowerW(double tS) const;              // sample-and-hold by powerUpdateMs
   double averagePowerW(double tS) const;              // exact trailing 1 s mean
+  // What nvmlDeviceGetPowerUsage returns: per nvml.h the 1 s average on Ampere and newer
+  // except GA100 (A100, A30), instantaneous power on GA100 and older architectures.
+  double powerUsageW(double tS) const;
   unsigned long long energyCounterMJ(double tS) const;  // quantised by energyCounterStepMs
   unsigned long long clockEventReasons(double tS) const;
   double smClockMHz(double tS) const;
