@@ -28,6 +28,7 @@ Options:
   --poll-s S         polling for the update periods (default 10)
   --calls N          calls per NVML function for latency (default 10000, at most 1 s each)
   --rates LIST       sampler rates in Hz (default 100,1000)
+  --step-limit-s S   stop any step that runs longer than S seconds (default: from its estimate)
   -h, --help         show this help
 
 Steps: 1 inventory, 2 NVML latency and update periods, 3 energy of idle and loaded windows,
@@ -60,6 +61,7 @@ function parseArgs(argv) {
     else if (a === "--poll-s") o.pollS = num(a, v());
     else if (a === "--calls") o.calls = Math.round(num(a, v()));
     else if (a === "--rates") o.rates = list(a, v());
+    else if (a === "--step-limit-s") o.stepLimitS = num(a, v());
     else fail(`unknown option ${a}`);
   }
   if (!o.out) fail("--out DIR is required");
@@ -216,7 +218,7 @@ for (const id of o.steps) {
     for (const k of step.shrink) opts[k] = Math.max(1, opts[k] * scale * 0.9);
     estimate = step.estimateS(opts);
   }
-  const limitS = Math.max(5, Math.min(leftS, estimate * 1.5 + 20));
+  const limitS = o.stepLimitS ?? Math.max(5, Math.min(leftS, estimate * 1.5 + 20));
   Object.assign(entry, { status: "running", estimateS: estimate, limitS, scale });
   saveRun();
   const args = { ...opts, ...base, file, uuid: gpu.uuid, pythonFacts: py, prompts: 16, maxOutputTokens: 32, baselineS: 5, timeoutS: Math.max(10, limitS - 40) };

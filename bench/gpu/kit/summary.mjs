@@ -21,7 +21,9 @@ export function summaryRows(dir) {
 
   const nvml = stepFile(dir, 2);
   for (const r of nvml?.updatePeriods?.readings ?? []) {
-    add(`update period ${r.reading}`, r.available ? (r.intervalMs ? `${f(r.intervalMs.median)} ms` : "no change seen") : "unsupported",
+    // Changes under a millisecond apart: the reading is computed at each read, it has no period to show.
+    const continuous = r.intervalMs && r.intervalMs.median < 1;
+    add(`update period ${r.reading}`, !r.available ? "unsupported" : continuous ? `continuous (${f(r.intervalMs.median, 3)} ms)` : r.intervalMs ? `${f(r.intervalMs.median)} ms` : "no change seen",
       r.available ? `${r.changes} changes in ${f(nvml.updatePeriods.durationS)} s; p10-p90 ${f(r.intervalMs?.p10)}-${f(r.intervalMs?.p90)} ms; ${f(r.readsPerS, 0)} reads/s` : r.error ?? "");
   }
   for (const l of nvml?.callLatency?.functions ?? []) {

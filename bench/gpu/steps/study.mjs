@@ -1,7 +1,7 @@
 // Step 5, end to end: a 2-configuration x 2-cycle study with the transformers backend on a
 // small random-weight model built here (no download). The study file is always written and
 // dry-run (validated, planned) first, so that part is checked even where torch is missing.
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { StepRecord, kitEnv, lastJsonLine, pyDir, readJson, run, runLem, stepArgs, tail } from "../kit/common.mjs";
@@ -78,7 +78,7 @@ rec.set("run", { exitCode: r.code, timedOut: r.timedOut, events: events.slice(-4
 
 // The study's own files: its summary per configuration and each run's status.
 const resultsDir = join(dir, "results");
-const studyDir = readdirSync(resultsDir, { withFileTypes: true }).find((e) => e.isDirectory())?.name;
+const studyDir = !existsSync(resultsDir) ? undefined : readdirSync(resultsDir, { withFileTypes: true }).find((e) => e.isDirectory())?.name;
 if (studyDir) {
   const manifest = readJson(join(resultsDir, studyDir, "manifest.json"));
   const summary = readJson(join(resultsDir, studyDir, "study.json"));
