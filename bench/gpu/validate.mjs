@@ -7,7 +7,7 @@
 //
 // See bench/gpu/README.md for running it on a lent GPU in one call.
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { kitDir, kitEnv, lastJsonLine, pyDir, readJson, repoRoot, run, runLem, tail, writeJson } from "./kit/common.mjs";
 import { summaryTable } from "./kit/summary.mjs";
@@ -22,6 +22,8 @@ Options:
   --budget-s S       total time budget in seconds (default 360: leaves a rerun in 15 minutes)
   --steps LIST       steps to run, in this order (default 1,2,3,4,6,5: 5 only if time remains)
   --device N         NVML index of the GPU to validate (default 0)
+  --work DIR         scratch space: caches, the study and its model (default DIR/work; keep it
+                     out of DIR on a lent machine, the model is large)
   --python PATH      Python with torch, transformers, nvidia-ml-py (default $LEM_PYTHON or python3)
   --window-s S       idle and loaded energy windows (default 20)
   --sampler-s S      each sampler phase (default 20)
@@ -56,6 +58,7 @@ function parseArgs(argv) {
     else if (a === "--steps") o.steps = list(a, v());
     else if (a === "--device") o.device = Number.parseInt(v(), 10);
     else if (a === "--python") o.python = v();
+    else if (a === "--work") o.work = resolve(v());
     else if (a === "--window-s") o.windowS = num(a, v());
     else if (a === "--sampler-s") o.samplerS = num(a, v());
     else if (a === "--poll-s") o.pollS = num(a, v());
@@ -65,6 +68,7 @@ function parseArgs(argv) {
     else fail(`unknown option ${a}`);
   }
   if (!o.out) fail("--out DIR is required");
+  o.work ??= join(o.out, "work");
   const unknown = o.steps.filter((s) => !STEPS[s]);
   if (unknown.length) fail(`--steps: no step ${unknown.join(", ")} (steps are 1-6)`);
   if (!Number.isInteger(o.device) || o.device < 0) fail("--device needs an NVML index (0, 1, ...)");
@@ -104,7 +108,9 @@ const record = {
   steps: [],
 };
 const git = await run("git", ["rev-parse", "HEAD"], { timeoutMs: 5000 });
-record.commit = git.code === 0 ? git.stdout.trim() : null;
+const packed = existsSync(join(repoRoot, ".carry", "commit.txt")) ? readFileSync(join(repoRoot, ".carry", "commit.txt"), "utf8").trim().split("\n") : [];
+record.commit = git.code === 0 ? git.stdout.trim() : packed[0] ?? null;
+if (git.code !== 0 && packed.length > 1) record.uncommittedChanges = packed.slice(1);
 const saveRun = () => writeJson(runFile, { ...record, elapsedS: elapsedS() });
 saveRun();
 

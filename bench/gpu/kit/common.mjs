@@ -138,9 +138,9 @@ export function stepArgs() {
 export function kitEnv(args, extra = {}) {
   return {
     ...process.env,
-    LEM_CACHE_DIR: join(args.out, "work", "lem-cache"),
-    LEM_LOCK_DIR: join(args.out, "work", "lem-locks"),
-    HF_HOME: join(args.out, "work", "hf-home"),
+    LEM_CACHE_DIR: join(args.work, "lem-cache"),
+    LEM_LOCK_DIR: join(args.work, "lem-locks"),
+    HF_HOME: join(args.work, "hf-home"),
     HF_HUB_OFFLINE: "1",
     TRANSFORMERS_OFFLINE: "1",
     PYTHONDONTWRITEBYTECODE: "1",

@@ -41,8 +41,11 @@ rec.set("child", held);
 // The idle level is what was in use before the child, so only the child's memory counts.
 const idleMiB = { [device]: before.devices[0]?.usedMiB ?? 0 };
 const whileHeld = await lem.checkResidualMemory({ devices: [device], idleMiB, thresholdMiB: 100 });
-const named = whileHeld.devices[0]?.processes.find((p) => p.pid === held.pid);
-rec.set("whileHeld", { report: whileHeld, childNamed: named ?? null });
+const processes = whileHeld.devices[0]?.processes ?? [];
+const named = processes.find((p) => p.pid === held.pid);
+// In a container NVML reports host pids: a process of about the child's size is then the child.
+const bySize = named ? undefined : processes.find((p) => (p.usedMiB ?? 0) >= held.holding);
+rec.set("whileHeld", { report: whileHeld, childNamed: named ?? null, childBySize: bySize ?? null });
 
 child.stdin.write("free\n");
 const freed = await nextLine(2, 30_000);
@@ -56,7 +59,11 @@ const afterExit = await lem.checkResidualMemory({ devices: [device], idleMiB, th
 rec.set("afterExit", { childExitCode: code, report: afterExit, releaseWaitMs: afterExit.waitedMs, sinceExitMs: performance.now() - t0 });
 
 const problems = [];
-if (!named) problems.push(`lem did not name the child (pid ${held.pid}) while it held ${held.holding} MiB`);
+if (!named) {
+  problems.push(bySize
+    ? `lem named a ${bySize.usedMiB} MiB process as pid ${bySize.pid}, not the child's pid ${held.pid} (a pid namespace?)`
+    : `lem did not name the child (pid ${held.pid}) while it held ${held.holding} MiB: it listed ${JSON.stringify(processes)}`);
+}
 if ((whileHeld.devices[0]?.residualMiB ?? 0) < 900) problems.push(`residual while held was ${whileHeld.devices[0]?.residualMiB} MiB, expected about 1024 plus the CUDA context`);
 if (!afterExit.clean) problems.push(`not clean after the child exited: ${afterExit.warnings.join("; ")}`);
 rec.finish(problems.length ? "failed" : "ok", problems.length ? problems.join("; ") : undefined);

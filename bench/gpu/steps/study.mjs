@@ -9,7 +9,7 @@ import { StepRecord, kitEnv, lastJsonLine, pyDir, readJson, run, runLem, stepArg
 const args = stepArgs();
 const rec = new StepRecord(args);
 const env = kitEnv(args, { CUDA_VISIBLE_DEVICES: args.uuid });
-const dir = join(args.out, "work", "study");
+const dir = join(args.work, "study");
 const modelDir = join(dir, "tiny-llama");
 mkdirSync(dir, { recursive: true });
 
