@@ -227,6 +227,15 @@ describe("the kit's time boxes", () => {
     expect(json(dir, "04-sampler.json")).toMatchObject({ status: "skipped", reason: expect.stringMatching(/^budget: the step needs about \d+ s, \d+ s of the 8 s budget are left/) });
   }, 60_000);
 
+  it("plans all six steps within the default budget on a machine that has everything", async () => {
+    const r = await execa(process.execPath, [join(kit, "validate.mjs"), "--plan"], { cwd: repoRoot });
+    const plan = JSON.parse(r.stdout);
+    expect(plan.budgetS).toBe(390);
+    expect(plan.steps.map((s: { step: number }) => s.step)).toEqual([1, 2, 3, 4, 6, 5]);
+    expect(plan.fits).toBe(true);
+    expect(plan.totalS).toBe(plan.steps.at(-1).cumulativeS);
+  });
+
   it("refuses a bad option with what is wrong", async () => {
     const r = await validate(tempDir("bad"), ["--steps", "2,9"]);
     expect(r.exitCode).toBe(2);

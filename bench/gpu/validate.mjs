@@ -19,7 +19,7 @@ writes one JSON per step into DIR, then prints the summary table.
 
 Options:
   --out DIR          where the JSON goes (required; created)
-  --budget-s S       total time budget in seconds (default 360: leaves a rerun in 15 minutes)
+  --budget-s S       total time budget in seconds (default 390: leaves time to rerun part in 15 minutes)
   --steps LIST       steps to run, in this order (default 1,2,3,4,6,5: 5 only if time remains)
   --device N         NVML index of the GPU to validate (default 0)
   --work DIR         scratch space: caches, the study and its model (default DIR/work; keep it
@@ -31,13 +31,15 @@ Options:
   --calls N          calls per NVML function for latency (default 10000, at most 1 s each)
   --rates LIST       sampler rates in Hz (default 100,1000)
   --step-limit-s S   stop any step that runs longer than S seconds (default: from its estimate)
+  --plan             print, as JSON, each step's time estimate on a machine that has everything
+                     (torch with CUDA, transformers, nvidia-ml-py) and whether the budget holds them; run nothing
   -h, --help         show this help
 
 Steps: 1 inventory, 2 NVML latency and update periods, 3 energy of idle and loaded windows,
 4 sampler vs pynvml, 5 end-to-end transformers study, 6 residual memory.`;
 
 function parseArgs(argv) {
-  const o = { budgetS: 360, steps: [1, 2, 3, 4, 6, 5], device: 0, python: process.env.LEM_PYTHON || "python3", windowS: 20, samplerS: 20, pollS: 10, calls: 10_000, rates: [100, 1000] };
+  const o = { budgetS: 390, steps: [1, 2, 3, 4, 6, 5], device: 0, python: process.env.LEM_PYTHON || "python3", windowS: 20, samplerS: 20, pollS: 10, calls: 10_000, rates: [100, 1000] };
   const num = (flag, v) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0) fail(`${flag} needs a positive number, got "${v}"`);
@@ -65,10 +67,11 @@ function parseArgs(argv) {
     else if (a === "--calls") o.calls = Math.round(num(a, v()));
     else if (a === "--rates") o.rates = list(a, v());
     else if (a === "--step-limit-s") o.stepLimitS = num(a, v());
+    else if (a === "--plan") o.plan = true;
     else fail(`unknown option ${a}`);
   }
-  if (!o.out) fail("--out DIR is required");
-  o.work ??= join(o.out, "work");
+  if (!o.out && !o.plan) fail("--out DIR is required");
+  if (o.out) o.work ??= join(o.out, "work");
   const unknown = o.steps.filter((s) => !STEPS[s]);
   if (unknown.length) fail(`--steps: no step ${unknown.join(", ")} (steps are 1-6)`);
   if (!Number.isInteger(o.device) || o.device < 0) fail("--device needs an NVML index (0, 1, ...)");
@@ -86,12 +89,24 @@ const STEPS = {
   2: { name: "nvml", script: "nvml.mjs", estimateS: (o) => 12 * o.msPerFunction / 1000 + o.pollS + 5, shrink: ["pollS", "msPerFunction"] },
   3: { name: "energy", script: "energy.mjs", estimateS: (o) => Math.max(1, Math.min(10, o.windowS / 2)) + o.windowS + 12 + (o.torchSkip ? 0 : o.windowS + 25), shrink: ["windowS"] },
   4: { name: "sampler", script: "sampler.mjs", estimateS: (o) => o.rates.length * (o.pynvmlSkip ? 1 : 2) * (o.samplerS + 3) + 3, shrink: ["samplerS"] },
-  5: { name: "study", script: "study.mjs", estimateS: (o) => (o.transformersSkip ? 10 : 150) },
-  6: { name: "residual-memory", script: "residual.mjs", estimateS: () => 45 },
+  5: { name: "study", script: "study.mjs", estimateS: (o) => (o.transformersSkip ? 10 : 100) },
+  6: { name: "residual-memory", script: "residual.mjs", estimateS: () => 30 },
 };
 
 const o = parseArgs(process.argv.slice(2));
 o.msPerFunction = 1000;
+// Time taken before the first step: lem devices, and py/facts.py importing torch (estimate).
+const SETUP_S = 15;
+if (o.plan) {
+  let totalS = SETUP_S;
+  const steps = o.steps.map((id) => {
+    const estimateS = STEPS[id].estimateS({ ...o, torchSkip: null, pynvmlSkip: null, transformersSkip: null });
+    totalS += estimateS;
+    return { step: id, name: STEPS[id].name, estimateS, cumulativeS: totalS };
+  });
+  console.log(JSON.stringify({ budgetS: o.budgetS, setupS: SETUP_S, reserveS: 5, steps, totalS, fits: totalS + 5 <= o.budgetS }, null, 2));
+  process.exit(0);
+}
 mkdirSync(join(o.out, "logs"), { recursive: true });
 const t0 = performance.now();
 const elapsedS = () => (performance.now() - t0) / 1e3;
