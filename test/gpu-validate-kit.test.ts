@@ -95,11 +95,15 @@ describe("the GPU validation kit on the simulated library", () => {
     }
     const by = Object.fromEntries(nvml.updatePeriods.readings.map((r: { reading: string }) => [r.reading, r]));
     const d = nvml.updatePeriods.durationS;
-    // 50 ms instant updates and 100 ms counter steps: counted, so a loaded machine cannot blur them.
-    expect(by["field:instant"].changes).toBeGreaterThanOrEqual(Math.floor(d * 20) - 1);
+    // 50 ms instant updates and 100 ms counter steps: a poll descheduled for longer than a
+    // period (a loaded machine) sees fewer changes, never more.
+    expect(by["field:instant"].changes).toBeGreaterThanOrEqual(Math.floor(d * 5));
     expect(by["field:instant"].changes).toBeLessThanOrEqual(Math.ceil(d * 20) + 2);
-    expect(by["totalEnergy"].changes).toBeGreaterThanOrEqual(Math.floor(d * 10) - 1);
+    expect(by["totalEnergy"].changes).toBeGreaterThanOrEqual(Math.floor(d * 3));
     expect(by["totalEnergy"].changes).toBeLessThanOrEqual(Math.ceil(d * 10) + 2);
+    // The kit's scenario ramps 80 -> 300 W in 30 s: each change is whole 50 ms updates (366.7 mW each).
+    const v = by["field:instant"].series.value as number[];
+    for (let i = 1; i < v.length; i++) expect((v[i]! - v[i - 1]!) / (220_000 / 600)).toBeGreaterThan(0.99);
     expect(by["field:instant"].series.value.length).toBe(by["field:instant"].changes);
     expect(by["field:average"].intervalMs.median).toBeLessThan(1);
   });

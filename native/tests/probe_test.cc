@@ -2,6 +2,7 @@
 // whose update periods are set by the scenario. Run under sanitizers by
 // test/native-sanitizers.test.ts.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -80,13 +81,18 @@ void pollSeesTheScenarioUpdatePeriods() {
   CHECK(instant && counter && energyField);
   if (!instant || !counter || !energyField) return;
   CHECK(instant->available && instant->reads > 1000);
-  // 1 s of polling sees each update once (20 instant updates, 10 counter steps, plus the first
-  // read); counted rather than timed, so a busy machine that delays a poll changes nothing.
+  // 1 s of polling: 20 instant updates and 10 counter steps (plus the first read). A poll
+  // descheduled for longer than a period (a loaded machine, sanitizers) sees fewer, never more.
   std::fprintf(stderr, "changes: instant %zu, counter %zu, energy field %zu\n", instant->value.size(),
                counter->value.size(), energyField->value.size());
-  CHECK(instant->value.size() >= 19 && instant->value.size() <= 22);
-  CHECK(counter->value.size() >= 9 && counter->value.size() <= 12);
-  CHECK(energyField->value.size() >= 9 && energyField->value.size() <= 12);
+  CHECK(instant->value.size() >= 5 && instant->value.size() <= 22);
+  CHECK(counter->value.size() >= 3 && counter->value.size() <= 12);
+  CHECK(energyField->value.size() >= 3 && energyField->value.size() <= 12);
+  // Each change is a whole number of 50 ms updates of the ramp (5 W/s: 250 mW per update).
+  for (size_t i = 1; i < instant->value.size(); ++i) {
+    double steps = (instant->value[i] - instant->value[i - 1]) / 250.0;
+    CHECK(steps >= 0.99 && std::fabs(steps - std::round(steps)) < 0.01);
+  }
   CHECK(instant->fieldTimestampUs.size() == instant->value.size());
   CHECK(counter->fieldTimestampUs.empty());
   for (size_t i = 1; i < counter->value.size(); ++i) CHECK(counter->value[i] > counter->value[i - 1]);
