@@ -12,10 +12,12 @@ if [ ! -f build/Release/lem.node ]; then
   exit 1
 fi
 mkdir -p .carry
-# .carry/ must stay out of git (and out of what the device tool copies unless carried).
-if ! git check-ignore -q .carry/node.xz; then
-  echo ".carry/" >> "$(git rev-parse --git-common-dir)/info/exclude"
-fi
+# .carry/ must stay out of git (and out of what the device tool copies unless carried); so must
+# a node_modules symlink (.gitignore's "node_modules/" matches directories only), or the device
+# tool would copy it as an untracked file.
+exclude="$(git rev-parse --git-common-dir)/info/exclude"
+git check-ignore -q .carry/node.xz || echo ".carry/" >> "$exclude"
+git check-ignore -q node_modules || echo "/node_modules" >> "$exclude"
 node_bin="$(readlink -f "$(command -v node)")"
 if ldd "$node_bin" 2>/dev/null | grep -q "libnode"; then
   echo "pack: $node_bin links libnode (a distribution build): use a self-contained Node from nodejs.org" >&2
