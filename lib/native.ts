@@ -152,6 +152,34 @@ export interface NativeSampler {
   endWindow(name: string): NativeWindow;
 }
 
+export interface NativeCallLatency {
+  function: string;
+  available: boolean;
+  calls: number;
+  failures: number;
+  firstError?: string;
+  minNs?: number;
+  medianNs?: number;
+  p99Ns?: number;
+  maxNs?: number;
+  meanNs?: number;
+}
+
+export interface NativeReadingChanges {
+  reading: string;
+  available: boolean;
+  error?: string;
+  reads: number;
+  failures: number;
+  /** ns after the poll's startNs at which each change was seen. */
+  tNs: Float64Array;
+  value: Float64Array;
+  fieldTimestampUs?: Float64Array;
+  fieldLatencyUs?: Float64Array;
+  timestampChanges?: number;
+  truncated: boolean;
+}
+
 export interface NativeBinding {
   abiVersion: number;
   nvmlStatus(): NativeNvmlStatus;
@@ -165,6 +193,12 @@ export interface NativeBinding {
   cudaDevices(): NativeCudaDriverInfo;
   cudaRuntime(): NativeCudaRuntimeInfo;
   monotonicNs(): bigint;
+  nvmlCallLatency(index: number, maxCalls: number, maxMsPerFunction: number): NativeCallLatency[];
+  nvmlPollChanges(index: number, durationMs: number, maxChanges: number): {
+    startNs: bigint;
+    durationNs: number;
+    readings: NativeReadingChanges[];
+  };
   NativeSampler: new (options: {
     devices?: number[];
     intervalNs: number;

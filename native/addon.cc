@@ -4,6 +4,7 @@
 
 #include "addon/addon_data.h"
 #include "addon/module_functions.h"
+#include "addon/nvml_probe_js.h"
 #include "addon/sampler_wrap.h"
 
 namespace lem {
@@ -21,6 +22,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(data);  // deleted by node-addon-api when the environment goes away
   napi_add_env_cleanup_hook(env, stopSamplersAtCleanup, data);
   defineModuleFunctions(env, exports);
+  defineProbeFunctions(env, exports);
   exports.Set("NativeSampler", SamplerWrap::define(env));
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
