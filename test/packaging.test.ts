@@ -1,4 +1,4 @@
-// What `npm install lem` gets: a prebuilt addon that loads on glibc 2.28 / GCC 8 systems,
+// What `npm install lem-energy` gets: a prebuilt addon that loads on glibc 2.28 / GCC 8 systems,
 // found without compiling, with `import` and the `lem` bin working in a clean project.
 import { execa } from "execa";
 import { cpSync, existsSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
@@ -46,13 +46,13 @@ describe("the prebuilt addon", () => {
       cwd: project,
       env: { ...process.env, npm_config_build_from_source: "" },
     });
-    const installed = join(project, "node_modules", "lem");
+    const installed = join(project, "node_modules", "lem-energy");
     expect(existsSync(join(installed, "build"))).toBe(false); // nothing was compiled
 
     const env = cleanEnv();
     const imported = await execa(
       process.execPath,
-      ["--input-type=module", "-e", 'import { nvmlStatus, version } from "lem"; console.log(JSON.stringify({ version, status: nvmlStatus() }))'],
+      ["--input-type=module", "-e", 'import { nvmlStatus, version } from "lem-energy"; console.log(JSON.stringify({ version, status: nvmlStatus() }))'],
       { cwd: project, env, extendEnv: false },
     );
     const out = JSON.parse(imported.stdout) as { version: string; status: { available: boolean; reason: string } };
