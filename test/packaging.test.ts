@@ -206,3 +206,32 @@ describe("installing the tarball", () => {
     expect(measure.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 });
+
+describe("the node-gyp build", () => {
+  it("needs no glibc newer than 2.28 and no libstdc++ newer than GCC 8's either", async () => {
+    const { offenders } = await requiredVersions(join(repoRoot, "build", "Release", "lem.node"));
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe("the cmake-js build", () => {
+  it("produces an addon that works like the node-gyp one", { timeout: 600_000 }, async () => {
+    const out = "build/cmake-js";
+    const r = await execa("npx", ["cmake-js", "compile", "--out", out], { cwd: repoRoot, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(0);
+    const probe = await execa(
+      process.execPath,
+      [
+        "-e",
+        `const b = require(${JSON.stringify(join(repoRoot, out, "Release", "lem.node"))});
+         b.useSimulation(JSON.stringify({ name: "cmake", devices: [{ name: "Sim" }] }));
+         const s = new b.NativeSampler({ intervalNs: 1e6, utilizationEvery: 10, ringCapacity: 1024 });
+         s.start(); setTimeout(() => { s.stop(); console.log(JSON.stringify({ n: b.listDevices().length, ticks: s.stats().timing.ticks })); }, 100);`,
+      ],
+      { env: cleanEnv(), extendEnv: false },
+    );
+    const { n, ticks } = JSON.parse(probe.stdout) as { n: number; ticks: number };
+    expect(n).toBe(1);
+    expect(ticks).toBeGreaterThan(50);
+  });
+});
