@@ -30,4 +30,5 @@ if (problems.length > 0) {
   console.error(`lem: cannot pack: ${problems.join("; ")}.\nRun npm run prebuild:all (needs g++-aarch64-linux-gnu for arm64), then pack again.`);
   process.exit(1);
 }
-console.log(`lem: prebuilds match the native sources (${hash.slice(0, 12)}): ${PREBUILD_TARGETS.map((t) => `${t.platform}-${t.arch}`).join(", ")}`);
+// On stderr: npm pack --json prints its JSON on stdout, after this.
+console.error(`lem: prebuilds match the native sources (${hash.slice(0, 12)}): ${PREBUILD_TARGETS.map((t) => `${t.platform}-${t.arch}`).join(", ")}`);
