@@ -1,12 +1,11 @@
 /**
- * Debian's arm64 Node.js run under qemu-user, to load the linux-arm64 prebuild. Where qemu
- * is missing it is installed when this is root on Debian (as .ci/run does); `unavailable` says
- * why it cannot run otherwise.
+ * Debian's arm64 Node.js run under qemu-user, to load the linux-arm64 prebuild (installed by
+ * install-test-deps.sh, which the test setup runs when root on Debian); `unavailable` says
+ * why it cannot run here.
  */
 import { execa } from "execa";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { aptInstall } from "./apt.js";
 import { repoRoot } from "./run-lem.js";
 
 export const arm64NodeRoot = process.env.LEM_TEST_ARM64_NODE_ROOT ?? join(repoRoot, "test", ".artifacts", "arm64-node");
@@ -30,14 +29,9 @@ export async function arm64Node(): Promise<Arm64Node> {
     });
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
   };
-  if (!(await has("qemu-aarch64"))) {
-    const why = await aptInstall(["qemu-user"]);
-    if (why) return { unavailable: `qemu-aarch64 is not installed and cannot be here (${why}); apt-get install qemu-user`, run };
-  }
-  if (!existsSync(join(arm64NodeRoot, "usr", "bin", "node"))) {
-    const r = await execa(join(repoRoot, "test", "support", "install-arm64-node.sh"), [arm64NodeRoot], { reject: false, all: true });
-    if (r.exitCode !== 0) return { unavailable: `Debian's arm64 Node.js could not be unpacked into ${arm64NodeRoot}: ${r.all}`, run };
-  }
+  const install = "run test/support/install-test-deps.sh as root on Debian";
+  if (!(await has("qemu-aarch64"))) return { unavailable: `qemu-aarch64 is not installed (apt-get install qemu-user; or ${install})`, run };
+  if (!existsSync(join(arm64NodeRoot, "usr", "bin", "node"))) return { unavailable: `Debian's arm64 Node.js is not unpacked in ${arm64NodeRoot} (${install})`, run };
   const probe = await run(["-p", "process.arch"]);
   if (probe.stdout.trim() !== "arm64") return { unavailable: `qemu-aarch64 cannot run arm64 Node.js here: ${probe.stderr.trim() || probe.stdout.trim()}`, run };
   return { run };
