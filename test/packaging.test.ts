@@ -120,7 +120,7 @@ describe("prepack", () => {
 });
 
 describe("the tarball", () => {
-  it("holds only what runs: dist without source maps, harness, native sources and build files, both prebuilds, scenarios, examples without results, docs, README, LICENSE", async () => {
+  it("holds only what runs: dist without source maps, harness, native sources and build files, both prebuilds, scenarios, examples without results, docs, README, LICENSE", { timeout: 300_000 }, async () => {
     const pack = await execa("npm", ["pack", "--dry-run", "--json"], { cwd: stage });
     const [{ files, size }] = JSON.parse(pack.stdout) as [{ files: { path: string }[]; size: number }];
     const paths = files.map((f) => f.path);
