@@ -3,7 +3,7 @@
 // simulated GPU and says so.   Run: npm run demo
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { nvmlStatus } from "lem";
+import { nvmlStatus } from "lem-energy";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const env = { ...process.env };

@@ -1,7 +1,7 @@
 // lem's first job on a fresh machine: find the GPUs (the simulated one when there is no
 // NVIDIA driver), sample them at 1 kHz for 3 s, and compare the hardware energy counter with
 // the integral of instant power.  Run: npm run demo   (or: node examples/quickstart.js)
-import { listDevices, nvmlStatus, PowerSampler, useSimulatedGpu } from "lem";
+import { listDevices, nvmlStatus, PowerSampler, useSimulatedGpu } from "lem-energy";
 
 let status = nvmlStatus();
 if (!status.available) {

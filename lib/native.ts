@@ -220,11 +220,18 @@ export function native(): NativeBinding {
     const load = require("node-gyp-build") as (dir: string) => unknown;
     binding = load(packageRoot) as NativeBinding;
   } catch (error) {
-    throw new NativeLoadError(
-      `lem's native addon could not be loaded from ${packageRoot}: ${(error as Error).message}. ` +
-        `Reinstall lem (npm install builds it from source when no prebuild fits), or run "npm run build:native".`,
-      { cause: error },
-    );
+    throw new NativeLoadError(nativeLoadMessage((error as Error).message), { cause: error });
   }
   return binding;
+}
+
+/** What to do when the addon does not load, for this platform. */
+export function nativeLoadMessage(reason: string, platform: string = process.platform, arch: string = process.arch): string {
+  const head = `measuring needs lem's native addon, which could not be loaded on ${platform}-${arch} (${reason.split("\n")[0]}).`;
+  const works = "lem results, lem report, lem schema and lem run --dry-run work without it.";
+  if (platform !== "linux") return `${head} Measuring needs Linux with an NVIDIA driver (or LEM_SIMULATE on Linux). ${works}`;
+  return (
+    `${head} Prebuilt addons ship for linux-x64 and linux-arm64 with glibc >= 2.28; elsewhere it is built at install time, ` +
+    `which needs python3, make and a C++17 compiler: install them, then run npm rebuild lem-energy in your project. ${works}`
+  );
 }

@@ -65,7 +65,7 @@ describe("lem monitor on a terminal", () => {
 
 describe("lem monitor off a terminal", () => {
   it("prints one plain block per refresh, every GPU in each, with no escape codes, and stops at --duration with exit 0", { timeout: 60_000 }, async () => {
-    const r = await runLem(["monitor", "--duration", "1.2", "--interval-ms", "300"], cleanEnv({ LEM_SIMULATE: "h100x8", FORCE_COLOR: "1" }));
+    const r = await runLem(["monitor", "--duration", "1.2", "--interval-ms", "300"], cleanEnv({ LEM_SIMULATE: "h100x8" }));
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).not.toContain(ESC);
     expect(r.stdout).not.toContain("\r");

@@ -114,15 +114,26 @@ describe("lem run on a terminal", () => {
 });
 
 describe("lem run off a terminal", () => {
-  it("writes plain lines with no escape codes and no carriage returns to a pipe, even with FORCE_COLOR=1", { timeout: 120_000 }, async () => {
+  it("writes plain lines with no escape codes and no carriage returns to a pipe", { timeout: 120_000 }, async () => {
     const { dir, file } = writeStudy({ sweep: { "params.batch_size": [1, 2] }, cycles: 2, baselineS: false });
-    const r = await runLem(["run", file], cleanEnv({ ...lemEnv(dir), FORCE_COLOR: "1" }));
+    const r = await runLem(["run", file], cleanEnv(lemEnv(dir)));
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).not.toContain(ESC);
     expect(r.stderr).not.toContain("\r");
     expect(r.stderr.match(/^\[\d\/4\] bs[12] \(cycle [12]\) \.\.\.$/gm)).toHaveLength(4);
     expect(r.stderr.match(RUN_END)).toHaveLength(4);
     expect(r.stdout).toBe("");
+  });
+});
+
+describe("lem run with FORCE_COLOR=1 in a pipe", () => {
+  it("colours its plain lines (as CI logs show them) but draws no live region: no carriage returns, no cursor movement", { timeout: 120_000 }, async () => {
+    const { dir, file } = writeStudy({ cycles: 1, baselineS: false });
+    const r = await runLem(["run", file], cleanEnv({ ...lemEnv(dir), FORCE_COLOR: "1" }));
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain("\u001b[32mcompleted\u001b[39m");
+    expect(r.stderr).not.toContain("\r");
+    expect(r.stderr).not.toMatch(/\u001b\[\d*[ABCDGJK]/);
   });
 });
 
@@ -186,10 +197,13 @@ describe("progress display pieces", () => {
     );
   });
 
-  it("turns colour on only on a terminal, and off for NO_COLOR, FORCE_COLOR=0 and TERM=dumb", () => {
+  it("turns colour on on a terminal or with FORCE_COLOR=1 (even in a pipe), and off for NO_COLOR, FORCE_COLOR=0 and TERM=dumb", () => {
     const tty = { isTTY: true };
     expect(colorEnabled(tty, { TERM: "xterm" })).toBe(true);
-    expect(colorEnabled({ isTTY: false }, { TERM: "xterm", FORCE_COLOR: "1" })).toBe(false);
+    expect(colorEnabled({ isTTY: false }, { TERM: "xterm" })).toBe(false);
+    expect(colorEnabled({ isTTY: false }, { TERM: "xterm", FORCE_COLOR: "1" })).toBe(true);
+    expect(colorEnabled({ isTTY: false }, { FORCE_COLOR: "1", NO_COLOR: "1" })).toBe(false);
+    expect(colorEnabled(tty, { TERM: "xterm", FORCE_COLOR: "false" })).toBe(false);
     expect(colorEnabled(tty, { TERM: "xterm", NO_COLOR: "1" })).toBe(false);
     expect(colorEnabled(tty, { TERM: "xterm", NO_COLOR: "" })).toBe(true);
     expect(colorEnabled(tty, { TERM: "xterm", FORCE_COLOR: "0" })).toBe(false);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, repoRoot } from "./support/run-lem.js";
 
-// Inside the package, so that `import ... from "lem"` resolves to it by self-reference.
+// Inside the package, so that `import ... from "lem-energy"` resolves to it by self-reference.
 const dir = join(repoRoot, "test", ".doc-examples");
 mkdirSync(dir, { recursive: true });
 

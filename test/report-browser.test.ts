@@ -10,7 +10,7 @@ import { cleanEnv, repoRoot, runLem } from "./support/run-lem.js";
 import { studyDirIn, writeStudy } from "./support/study.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_MISSING = `${CHROMIUM} is missing: this test needs Debian's Chromium. Install it with "apt-get install -y chromium" (CI installs it).`;
+const CHROMIUM_MISSING = `${CHROMIUM} is missing: this test needs Debian's Chromium. Install it with "apt-get install -y chromium" (the test setup does, as root on Debian: test/support/install-test-deps.sh).`;
 const artifacts = join(repoRoot, "test", ".artifacts");
 
 // A steady 300-600 W load whose clocks are lowered for 0.2 s in every 0.4 s, alternating
@@ -62,12 +62,24 @@ describe("lem report", () => {
     expect(html.startsWith("<!DOCTYPE html>")).toBe(true);
   });
 
-  it("writes where --out says", async () => {
+  it("writes where --output says, as every other lem command spells it", async () => {
     const out = join(work, "elsewhere", "study.html");
-    const r = await runLem(["report", studyDir, "--out", out, "--max-points", "100"], cleanEnv());
+    const r = await runLem(["report", studyDir, "--output", out, "--max-points", "100"], cleanEnv());
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(out);
     expect(readFileSync(out, "utf8")).toContain("at most 100 points per run");
+  });
+
+  it("takes -o and --out for --output too, and refuses two different destinations", async () => {
+    for (const flag of ["-o", "--out"]) {
+      const out = join(work, `by${flag}`, "study.html");
+      const r = await runLem(["report", studyDir, flag, out], cleanEnv());
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(existsSync(out)).toBe(true);
+    }
+    const two = await runLem(["report", studyDir, "--out", "a.html", "--output", "b.html"], cleanEnv());
+    expect(two.exitCode).toBe(64);
+    expect(two.stderr).toBe('lem: lem report got two destinations, --out a.html and --output b.html: give one. See "lem report --help".');
   });
 
   it("says what is wrong, without a stack trace, for a directory that is not a study", async () => {
@@ -93,7 +105,7 @@ describe("lem report", () => {
   it("has --help with examples", async () => {
     const r = await runLem(["report", "--help"], cleanEnv());
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain("Usage: lem report STUDY_DIR [--out FILE] [--max-points N] [--open]");
+    expect(r.stdout).toContain("Usage: lem report STUDY_DIR [--output FILE] [--max-points N] [--open]");
     expect(r.stdout).toContain("Examples:\n  lem report results/");
   });
 

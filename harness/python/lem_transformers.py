@@ -74,5 +74,10 @@ def main(argv, env) -> int:
         writer.close()
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The lem-transformers command (pip install lem-harness)."""
     sys.exit(main(sys.argv[1:], os.environ))
+
+
+if __name__ == "__main__":
+    cli()

@@ -41,7 +41,7 @@ ${Object.entries(commands)
 Global options:
   --simulate [SCENARIO]  use the simulated GPU instead of NVML (same as LEM_SIMULATE=SCENARIO)
   -h, --help             help (also "lem <command> --help")
-  --version              print lem's version
+  -v, --version          print lem's version (also "lem version")
 
 Environment:
   LEM_SIMULATE       built-in scenario name (default, h100x8, idle, throttle, gpu-lost, ...) or scenario file
@@ -59,6 +59,11 @@ function takeSimulate(args: string[]): { args: string[]; scenario: string | unde
   let scenario: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
+    // Everything after "--" belongs to the command lem runs (lem measure -- cmd --simulate x).
+    if (a === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
     if (a === "--simulate") {
       const next = args[i + 1];
       if (next !== undefined && !next.startsWith("-") && !(next in commands)) {
@@ -80,11 +85,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { args, scenario } = takeSimulate(argv);
     const [command, ...rest] = args;
+    // Bare "lem" is a request for help, as in git, cargo or docker: the overview, exit 0.
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
       process.stdout.write(mainHelp);
-      return command === undefined ? 64 : 0;
+      return 0;
     }
-    if (command === "--version") {
+    if (command === "--version" || command === "-v" || command === "version") {
       process.stdout.write(`${version}\n`);
       return 0;
     }

@@ -5,7 +5,7 @@ import { LemError } from "../errors.js";
 import { DEFAULT_MAX_POINTS_PER_RUN, writeReport } from "../report/index.js";
 import { UsageError } from "./output.js";
 
-export const reportHelp = `Usage: lem report STUDY_DIR [--out FILE] [--max-points N] [--open]
+export const reportHelp = `Usage: lem report STUDY_DIR [--output FILE] [--max-points N] [--open]
 
 Write one HTML file that shows a study: its summary and environment, the energy per output
 token of each configuration with 95 % bootstrap intervals, energy per output token against
@@ -14,7 +14,7 @@ the measurement window and throttle episodes), and the warnings grouped by code.
 embeds its charting library and data: it opens offline, in any browser, and prints.
 
 Options:
-  -o, --out FILE      where to write (default STUDY_DIR/report.html)
+  -o, --output FILE   where to write (default STUDY_DIR/report.html); --out is the same
   --max-points N      most points per run for each of power and temperature, all GPUs
                       together (default ${DEFAULT_MAX_POINTS_PER_RUN}); longer timelines are downsampled
                       keeping each time slice's first, last, lowest and highest sample
@@ -24,7 +24,7 @@ Options:
 
 Examples:
   lem report results/my-study_20261123-101500
-  lem report results/my-study_20261123-101500 --out ~/reports/my-study.html --open
+  lem report results/my-study_20261123-101500 --output ~/reports/my-study.html --open
 `;
 
 /** An opener for the platform's default browser. */
@@ -71,7 +71,7 @@ export async function runReport(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { out: { type: "string", short: "o" }, "max-points": { type: "string" }, open: { type: "boolean" } },
+    options: { out: { type: "string", short: "o" }, output: { type: "string" }, "max-points": { type: "string" }, open: { type: "boolean" } },
     strict: true,
   });
   if (positionals.length !== 1) {
@@ -79,9 +79,14 @@ export async function runReport(args: string[]): Promise<number> {
       `lem report takes one study directory${positionals.length ? `, got: ${positionals.join(" ")}` : ' (see "lem results list")'}. See "lem report --help".`,
     );
   }
+  // --output as everywhere else in lem; -o/--out kept.
+  if (values.out !== undefined && values.output !== undefined && values.out !== values.output) {
+    throw new UsageError(`lem report got two destinations, --out ${values.out} and --output ${values.output}: give one. See "lem report --help".`);
+  }
+  const out = values.output ?? values.out;
   const maxPointsPerRun = parseMaxPoints(values["max-points"]);
   const written = await writeReport(positionals[0]!, {
-    ...(values.out !== undefined ? { out: values.out } : {}),
+    ...(out !== undefined ? { out } : {}),
     ...(maxPointsPerRun !== undefined ? { maxPointsPerRun } : {}),
   });
   const size = written.bytes >= 1024 * 1024 ? `${(written.bytes / (1024 * 1024)).toFixed(1)} MiB` : `${Math.ceil(written.bytes / 1024)} KiB`;

@@ -24,7 +24,8 @@ exits with 75.
 Progress goes to standard error. On a terminal, a live region at the bottom shows the runs
 done, the run in progress, the time left and the GPUs' power and temperature now, under one
 line per finished run; elsewhere (a pipe, a file, CI, TERM=dumb) or with --quiet, only the
-plain lines, without colour or escape codes. NO_COLOR or FORCE_COLOR=0 turn colour off.
+plain lines, without colour or escape codes (FORCE_COLOR=1 colours them, e.g. for CI logs).
+NO_COLOR or FORCE_COLOR=0 turn colour off.
 
 Options:
   --dry-run          print the plan, the estimated duration and any invalid points; run nothing

@@ -17,18 +17,25 @@ export function newerThan(version: string | undefined, limit: string): boolean {
   return version !== undefined && compare(version, limit) > 0;
 }
 
+/** glibc 2.28 (RHEL 8) and GCC 8's libstdc++ (its GLIBCXX and CXXABI versions). */
+export const FLOOR = { GLIBC: "2.28", GLIBCXX: "3.4.25", CXXABI: "1.3.11" } as const;
+
+/**
+ * From the undefined dynamic symbols (readelf, which reads any architecture's ELF): the newest
+ * version of each kind, and every symbol that needs more than FLOOR.
+ */
 export async function requiredVersions(file: string): Promise<{ newest: Versions; offenders: string[] }> {
-  const { stdout } = await execa("objdump", ["-T", file]);
+  const { stdout } = await execa("readelf", ["-W", "--dyn-syms", file]);
   const newest: Versions = { GLIBC: undefined, GLIBCXX: undefined, CXXABI: undefined };
-  const limits = { GLIBC: "2.28", GLIBCXX: "3.4.25", CXXABI: "1.3.11" } as const;
   const offenders: string[] = [];
   for (const line of stdout.split("\n")) {
-    const m = /\((GLIBC|GLIBCXX|CXXABI)_([\d.]+)\)\s+(\S+)/.exec(line);
+    if (!/\sUND\s/.test(line)) continue;
+    const m = /\s(\S+)@(GLIBC|GLIBCXX|CXXABI)_([\d.]+)/.exec(line);
     if (!m) continue;
-    const kind = m[1] as keyof Versions;
-    const v = m[2]!;
+    const kind = m[2] as keyof Versions;
+    const v = m[3]!;
     if (!newest[kind] || compare(v, newest[kind]!) > 0) newest[kind] = v;
-    if (newerThan(v, limits[kind])) offenders.push(`${m[3]}@${kind}_${v}`);
+    if (newerThan(v, FLOOR[kind])) offenders.push(`${m[1]}@${kind}_${v}`);
   }
   return { newest, offenders };
 }

@@ -1,7 +1,7 @@
 /** Picks `lem run`'s progress display from its options and where its output goes. */
 import { LiveProgress } from "./live-progress.js";
 import { JsonProgress, PlainProgress, type ProgressDisplay } from "./progress-display.js";
-import { canShowLiveRegion, colorsFor, type Env } from "./terminal.js";
+import { canShowLiveRegion, colorForced, colorsFor, type Env } from "./terminal.js";
 
 export interface ProgressChoice {
   json: boolean;
@@ -21,7 +21,9 @@ export function wantsLiveProgress(o: Pick<ProgressChoice, "json" | "quiet" | "en
 /** --json: JSON events on stdout; a terminal: the live region on stderr; otherwise plain lines on stderr. */
 export function createProgress(o: ProgressChoice): ProgressDisplay {
   if (o.json) return new JsonProgress();
-  if (!wantsLiveProgress(o)) return new PlainProgress(process.stderr);
+  // Plain lines (a pipe, --quiet) are coloured only when FORCE_COLOR asks for it.
+  const env = o.env ?? process.env;
+  if (!wantsLiveProgress(o)) return new PlainProgress(process.stderr, colorForced(env) ? colorsFor(process.stderr, env) : undefined);
   return new LiveProgress({
     stream: process.stderr,
     colors: colorsFor(process.stderr, o.env ?? process.env),

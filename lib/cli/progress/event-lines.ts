@@ -3,9 +3,10 @@
  * keeps it above its region. Colour is optional (identity functions when off).
  */
 import type { StudyEvent } from "../../study/runner.js";
-import { colorsFor, type Colors } from "./terminal.js";
+import pc from "picocolors";
+import type { Colors } from "./terminal.js";
 
-const plain = colorsFor({ isTTY: false });
+const plain = pc.createColors(false);
 
 type RunEnd = Extract<StudyEvent, { type: "run-end" }>;
 

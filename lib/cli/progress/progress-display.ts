@@ -2,6 +2,7 @@
 import type { StudyEvent } from "../../study/runner.js";
 import { toJson } from "../output.js";
 import { eventLine } from "./event-lines.js";
+import type { Colors } from "./terminal.js";
 
 export interface ProgressDisplay {
   onEvent(event: StudyEvent): void;
@@ -13,10 +14,13 @@ export interface ProgressDisplay {
 
 /** Off a terminal, or with --quiet: one plain line per event on stderr, no escape codes. */
 export class PlainProgress implements ProgressDisplay {
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly colors?: Colors,
+  ) {}
 
   onEvent(event: StudyEvent): void {
-    this.stream.write(`${eventLine(event)}\n`);
+    this.stream.write(`${this.colors ? eventLine(event, this.colors) : eventLine(event)}\n`);
   }
 
   note(text: string): void {
