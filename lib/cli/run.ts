@@ -103,6 +103,9 @@ export async function runRun(args: string[]): Promise<number> {
   if (extra.length) throw new UsageError(`lem run takes one study file, got: ${positionals.join(" ")}`);
   if (!file && !values.resume) throw new UsageError('give a study file (lem run STUDY.yaml) or a study to resume (lem run --resume DIR). See "lem run --help".');
   if (file && values.resume) throw new UsageError("give either a study file or --resume DIR, not both");
+  if (values.resume && values.output) {
+    throw new UsageError(`--output does not apply to --resume: a resumed study stays in its directory (${values.resume}). Leave out --output.`);
+  }
   if (values["dry-run"]) {
     if (!file) throw new UsageError("--dry-run needs a study file");
     return dryRun(file, values.json ?? false, values.output);

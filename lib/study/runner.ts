@@ -23,6 +23,8 @@ import { CircuitBreaker } from "./circuit-breaker.js";
 import { Manifest, studyDifferences, type ManifestData } from "./manifest.js";
 import { planRuns, seedFromHash, type PlannedRun } from "./plan.js";
 import { executeRun } from "./run-one.js";
+import { requireStudyFile } from "./resume-study-file.js";
+import { checkStudyAtLoad } from "./check-study.js";
 import { killActiveChildrenSync, processStartTicks } from "../backends/child-process.js";
 import { fillArgv } from "../backends/command-template.js";
 import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
@@ -154,6 +156,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   if (o.resumeDir) {
     dir = resolve(o.resumeDir);
     manifest = Manifest.load(dir);
+    requireStudyFile(dir, manifest.data.study.file);
     loaded = await loadStudy(manifest.data.study.file);
     const diffs = studyDifferences(manifest.data, {
       experiments: loaded.expansion.experiments.map((e) => ({ hash: e.hash, slug: e.slug })),
@@ -371,6 +374,7 @@ function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<vo
 
 /** Every experiment's command and server templates must fill before anything runs (typos fail at once). */
 export function validateTemplates(loaded: LoadedStudy): void {
+  checkStudyAtLoad(loaded);
   for (const e of loaded.expansion.experiments) {
     const where = `${loaded.file}: ${e.slug}`;
     if (e.config.command && e.config.backend === "command") fillArgv(e.config.command.argv, e.config as unknown as Record<string, unknown>, where);
