@@ -41,7 +41,8 @@ export function checkStudyAtLoad(loaded: LoadedStudy): void {
   };
   for (const e of loaded.expansion.experiments) {
     const c = e.config;
-    if (c.backend === "command" && c.command?.cwd !== undefined) {
+    // In a container, command.cwd is a path inside the image: not checkable here.
+    if (c.backend === "command" && c.command?.cwd !== undefined && !c.docker) {
       const cwd = isAbsolute(c.command.cwd) ? c.command.cwd : resolve(baseDir, c.command.cwd);
       const state = pathState(cwd);
       if (state !== "directory") {

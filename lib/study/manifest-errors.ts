@@ -10,7 +10,7 @@ function errnoCode(error: unknown): string | undefined {
 /** Why `file` (DIR/manifest.json) could not be read, and what to give instead. */
 export function unreadableManifest(dir: string, file: string, error: unknown): string {
   const code = errnoCode(error);
-  const give = 'Give the directory "lem run" wrote (it holds manifest.json).';
+  const give = 'Give the directory "lem run" wrote.';
   if (!existsSync(dir)) return `${dir} does not exist. ${give}`;
   if (!statSync(dir).isDirectory()) return `${dir} is not a directory but a file: it is not a lem study directory. ${give}`;
   if (code === "EISDIR") return `${file} is a directory, not the manifest file: the study directory ${dir} is damaged. Restore manifest.json from a backup, or start the study anew.`;
