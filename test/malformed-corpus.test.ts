@@ -1,4 +1,4 @@
-// The malformed-input corpus (test/fixtures/malformed, 125 bad study files, damaged study
+// The malformed-input corpus (test/fixtures/malformed: 126 cases of bad study files, damaged study
 // directories and bad command lines): every case is rejected with a usage or configuration
 // exit code, a message that names what is wrong and where (the manifest's words), no stack
 // trace, no raw control bytes, a bounded length. Cases marked fixedElsewhere are fixed on

@@ -99,19 +99,24 @@ export async function runCorpus({ timeoutMs = 15_000, skipFixedElsewhere = false
   const { main } = await import("../../dist/cli/lem.js");
   const results = [];
   try {
+    // Study files are only read: one copy serves them all; a case on a study directory gets its own.
+    const shared = freshCopy();
     for (const c of loadCorpus()) {
       if (skipFixedElsewhere && c.fixedElsewhere) continue;
-      const root = freshCopy();
+      const own = c.args.some((a) => a.includes("{F}/dirs/"));
+      const root = own ? freshCopy() : shared;
       try {
         const args = c.args.map((a) => a.replaceAll("{F}", root));
+        const t0 = performance.now();
         const { exit, output } = c.isolate ? runIsolated(args, timeoutMs) : await runInProcess(main, args, timeoutMs);
         const shown = output.replaceAll(root, "{F}");
         const verdict = classify(c, exit === "hung" ? -1 : exit, shown);
-        results.push({ id: c.id, ...verdict, exit, message: shown.slice(0, 600), ...(c.fixedElsewhere ? { fixedElsewhere: c.fixedElsewhere } : {}) });
+        results.push({ id: c.id, ...verdict, exit, durationMs: Math.round(performance.now() - t0), message: shown.slice(0, 600), ...(c.fixedElsewhere ? { fixedElsewhere: c.fixedElsewhere } : {}) });
       } finally {
-        rmSync(root, { recursive: true, force: true });
+        if (own) rmSync(root, { recursive: true, force: true });
       }
     }
+    rmSync(shared, { recursive: true, force: true });
   } finally {
     rmSync(locks, { recursive: true, force: true });
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
