@@ -27,7 +27,7 @@ plain lines, without colour or escape codes. NO_COLOR or FORCE_COLOR=0 turn colo
 Options:
   --dry-run          print the plan, the estimated duration and any invalid points; run nothing
   --resume DIR       continue the study in DIR (refused if its study file changed since)
-  --output DIR       results directory (default: the study's output.dir, relative to the study file)
+  --output DIR       results directory (default: the study's output.dir, relative to the study file; not with --resume)
   --fail-fast        stop at the first failed run
   --skip-preflight   run without pre-flight checks (recorded in every result)
   --json             one JSON event per line on stdout instead of text
