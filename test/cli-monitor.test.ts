@@ -138,7 +138,7 @@ describe("lem monitor off a terminal", () => {
   it("rejects a refresh interval outside 50 to 60000 ms as a usage error", async () => {
     const r = await runLem(["monitor", "--interval-ms", "10"], cleanEnv({ LEM_SIMULATE: "steady" }));
     expect(r.exitCode).toBe(64);
-    expect(r.stderr).toBe("lem: --interval-ms must be between 50 and 60000, got 10");
+    expect(r.stderr).toBe(`lem: --interval-ms must be a number from 50 to 60000, got "10"\n`.trimEnd());
   });
 
   it("documents its options with examples in --help", async () => {

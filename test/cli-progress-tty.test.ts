@@ -68,7 +68,8 @@ describe("lem run on a terminal", () => {
     const end = await term.waitFor(/^EXIT=\d+$/m);
     expect(end).toMatch(/^EXIT=130$/m);
     expect(end).toContain("lem: stopping the current run (Ctrl-C again to leave at once)...");
-    expect(end).toMatch(/^\[1\/1\] tiny-sim \(cycle 1\) interrupted: /m);
+    expect(end).toMatch(/^\[1\/1\] tiny-sim \(cycle 1\) interrupted after \d+\.\d\d s/m);
+    expect(end).not.toMatch(/interrupted.* J/);
     expect(end).toMatch(/^lem: study interrupted: 1 interrupted; results in /m);
     expect(end).not.toMatch(/^(runs \d|now )/m);
     expect(await term.cursorVisible()).toBe(true);
@@ -193,8 +194,20 @@ describe("progress display pieces", () => {
   it("formats a finished run with energy, energy per output token, window and tokens/s", () => {
     expect(runEndLine(runEnd(2, "completed"))).toBe("[3/4] bs1 (cycle 1) completed: 10.00 J, 2.000 mJ/output token over 2.00 s, 50.0 output tokens/s");
     expect(eventLine({ ...runEnd(0, "failed"), energyJ: null, energyPerOutputTokenJ: null, outputTokensPerS: null, windowS: 0, error: "boom" })).toBe(
-      "[1/4] bs1 (cycle 1) failed: energy n/a over 0.00 s — boom",
+      "[1/4] bs1 (cycle 1) failed after 0.00 s — boom",
     );
+  });
+
+  it("prints no energy figures for a failed or interrupted run, even when it has some", () => {
+    expect(runEndLine({ ...runEnd(0, "failed"), error: "the child exited with code 1" })).toBe("[1/4] bs1 (cycle 1) failed after 2.00 s — the child exited with code 1");
+    expect(runEndLine({ ...runEnd(0, "completed"), status: "interrupted", error: null })).toBe("[1/4] bs1 (cycle 1) interrupted after 2.00 s");
+  });
+
+  it("cuts a child's huge error message to its first line and 300 characters, counting the rest, control bytes escaped", () => {
+    const huge = `\u0000${"x".repeat(10_000_000)}`;
+    const line = runEndLine({ ...runEnd(0, "failed"), error: huge });
+    expect(line).toBe(`[1/4] bs1 (cycle 1) failed after 2.00 s — \\u0000${"x".repeat(299)}... (9999701 more characters)`);
+    expect(runEndLine({ ...runEnd(0, "failed"), error: "first line\nsecond line" })).toBe("[1/4] bs1 (cycle 1) failed after 2.00 s — first line");
   });
 
   it("turns colour on on a terminal or with FORCE_COLOR=1 (even in a pipe), and off for NO_COLOR, FORCE_COLOR=0 and TERM=dumb", () => {

@@ -81,7 +81,7 @@ describe("an experiment file", () => {
 describe("bad studies", () => {
   it("a wrong type names the field, what was expected and what was found", async () => {
     const e = await configError(loadStudy(fixture("bad-wrong-type.yaml")));
-    expect(e.message).toBe(`${fixture("bad-wrong-type.yaml")}: execution.cycles: expected a number, found "three" (a string)`);
+    expect(e.message).toBe(`${fixture("bad-wrong-type.yaml")}: execution.cycles: expected an integer, found "three" (a string)`);
     expect(e.file).toBe(fixture("bad-wrong-type.yaml"));
     expect(e.path).toBe("execution.cycles");
     expect(e.code).toBe("LEM_CONFIG");
@@ -126,7 +126,7 @@ describe("bad studies", () => {
   it("a bad value in the base file is reported in that file", async () => {
     const e = await configError(loadStudy(fixture("bad-base-value.yaml")));
     expect(e.file).toBe(fixture("bases/bad-base.yaml"));
-    expect(e.message).toBe(`${fixture("bases/bad-base.yaml")}: dataset.prompts: expected a number > 0, found 0`);
+    expect(e.message).toBe(`${fixture("bases/bad-base.yaml")}: dataset.prompts: expected an integer > 0, found 0`);
   });
 
   it("a YAML syntax error gives the line and column", async () => {
@@ -149,14 +149,14 @@ describe("bad studies", () => {
     expect(e.message.split("\n")).toEqual([
       `${fixture("bad-several.yaml")}: 2 problems:`,
       '  name: expected letters, digits, \'.\', \'_\' and \'-\' only (it names a directory), found "my study" (a string)',
-      "  execution.cycles: expected a number > 0, found 0",
+      "  execution.cycles: expected an integer > 0, found 0",
     ]);
   });
 
   it("a study whose every point is invalid says so", async () => {
     const e = await configError(loadStudy(fixture("bad-all-invalid.yaml")));
     expect(e.message).toBe(
-      `${fixture("bad-all-invalid.yaml")}: sweep: no valid experiment: all 2 point(s) are invalid; the first: dataset.prompts: expected a number > 0, found 0`,
+      `${fixture("bad-all-invalid.yaml")}: sweep: no valid experiment: all 2 point(s) are invalid; the first: dataset.prompts: expected an integer > 0, found 0`,
     );
   });
 });

@@ -161,15 +161,15 @@ describe("invalid points", () => {
     const x = expand({ sweep: { "dataset.prompts": [8, 0, -1] } });
     expect(x.experiments.map((e) => e.config.dataset.prompts)).toEqual([8]);
     expect(x.invalid).toEqual([
-      { sweepValues: { "dataset.prompts": 0 }, reason: "dataset.prompts: expected a number > 0, found 0" },
-      { sweepValues: { "dataset.prompts": -1 }, reason: "dataset.prompts: expected a number > 0, found -1" },
+      { sweepValues: { "dataset.prompts": 0 }, reason: "dataset.prompts: expected an integer > 0, found 0" },
+      { sweepValues: { "dataset.prompts": -1 }, reason: "dataset.prompts: expected an integer > 0, found -1" },
     ]);
   });
 
   it("warn when more than half of the points are invalid", () => {
     const x = expand({ sweep: { "dataset.prompts": [8, 0, -1] } });
     expect(x.warnings).toEqual([
-      "2 of 3 points of the study are invalid (more than half): check the sweep. First: skipped the point dataset.prompts=0: dataset.prompts: expected a number > 0, found 0",
+      "2 of 3 points of the study are invalid (more than half): check the sweep. First: skipped the point dataset.prompts=0: dataset.prompts: expected an integer > 0, found 0",
     ]);
   });
 

@@ -95,6 +95,15 @@ describe("pre-flight warnings", () => {
     expect(only(warnings, "nvml-read").map((w) => w.message)).toEqual([`${WHERE}: reading persistenceMode failed with NVML_ERROR_NO_PERMISSION.`]);
   });
 
+  it("warns once about a fact whose read and fallback read both failed", async () => {
+    simulateScenario({
+      name: "denied-memory",
+      devices: [{ name: "G", errors: [{ atS: 0, functions: ["nvmlDeviceGetMemoryInfo_v2", "nvmlDeviceGetMemoryInfo"], error: "NVML_ERROR_NO_PERMISSION" }] }],
+    });
+    const { warnings } = await runPreflight({ cudaVisibleDevices: "0", throttleSampleMs: 0 });
+    expect(only(warnings, "nvml-read").map((w) => w.message)).toEqual([`${WHERE}: reading memory failed with NVML_ERROR_NO_PERMISSION.`]);
+  });
+
   it("turns an NVML error while listing processes into a warning instead of an exception", async () => {
     simulateScenario({
       name: "flaky",

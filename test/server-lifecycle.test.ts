@@ -193,6 +193,17 @@ describe("why a server never became ready", () => {
     expect(e.message).toContain("server.servedModelName");
   });
 
+  it("a first completion failing for another reason than the model (HTTP 500) gets no model-name hint", async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const server = start(["node", FAKE, "--port", String(port), "--fail-every", "1"]);
+    const e = await errorOf(waitForServer({ baseUrl, healthPath: "/health", timeoutMs: 20_000, server, probeCompletion: probe(baseUrl), pollMs: 50 }));
+    expect(e.code).toBe("server-probe-failed");
+    expect(e.message).toContain("its first completion failed: HTTP 500: ");
+    expect(e.message).not.toContain("servedModelName");
+    expect(e.message).toContain("for why the server refused or failed the request");
+  });
+
   it('a probe that throws counts as a failed first completion', async () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;

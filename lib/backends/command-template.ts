@@ -30,7 +30,8 @@ export function fillTemplate(text: string, config: Record<string, unknown>, wher
     if (value === undefined || (typeof value === "object" && value !== null)) {
       throw new TemplateError(
         `${where}: "{${name}}" names ${value === undefined ? "no field or param" : "an object, not a value"} of the experiment. ` +
-          `Use {model}, {name}, a dotted field such as {generation.maxOutputTokens}, or a param such as {params.batch_size}.`,
+          `Use {model}, {name}, a dotted field such as {generation.maxOutputTokens}, or a param such as {params.batch_size}; ` +
+          `for literal braces write {{ and }} (e.g. "{{}}" for "{}").`,
       );
     }
     return String(value);

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { writeTimelineCsv } from "../measure/timeline-csv.js";
 import { measureCommand } from "../study/measure-command.js";
 import { formatWindowEnergy } from "./format-energy.js";
-import { positiveNumber, simulationBanner, toJson, UsageError } from "./output.js";
+import { attachNegativeNumbers, numberInRange, positiveNumber, simulationBanner, toJson, UsageError } from "./output.js";
 import { activeSimulation } from "../gpu/provider.js";
 
 export const measureHelp = `Usage: lem measure [options] -- <command> [args...]
@@ -42,7 +42,7 @@ export async function runMeasure(argv: string[]): Promise<number> {
   const own = dash === -1 ? argv : argv.slice(0, dash);
   const [command, ...args] = dash === -1 ? [] : argv.slice(dash + 1);
   // "--baseline" takes an optional value: normalise "--baseline" alone to the default.
-  const normalised = own.flatMap((a, i) =>
+  const normalised = attachNegativeNumbers(own, ["--interval-ms", "--baseline"]).flatMap((a, i) =>
     a === "--baseline" && (own[i + 1] === undefined || own[i + 1]!.startsWith("-")) ? ["--baseline=30"] : [a],
   );
   const { values, positionals } = parseArgs({
@@ -71,7 +71,7 @@ export async function runMeasure(argv: string[]): Promise<number> {
   const { measurement, timeline } = await measureCommand({
     command,
     args,
-    intervalMs: positiveNumber("interval-ms", values["interval-ms"], 10),
+    intervalMs: numberInRange("interval-ms", values["interval-ms"], 10, 0.2, 10_000),
     ...(values.devices !== undefined ? { cudaVisibleDevices: values.devices } : {}),
     baseline:
       values.baseline === undefined

@@ -7,7 +7,7 @@ import { activeSimulation } from "../gpu/provider.js";
 import { gpuRow, type MonitorSnapshot } from "./monitor/gpu-snapshot.js";
 import { MonitorCsv } from "./monitor/monitor-csv.js";
 import { formatMonitorTable } from "./monitor/monitor-table.js";
-import { positiveNumber, simulationBanner, UsageError } from "./output.js";
+import { attachNegativeNumbers, numberInRange, positiveNumber, simulationBanner, UsageError } from "./output.js";
 import { LiveGpuReader } from "./progress/live-gpu-reader.js";
 import { canShowLiveRegion, colorsFor } from "./progress/terminal.js";
 
@@ -61,7 +61,7 @@ function interruptibleSleep(ms: number): { done: Promise<void>; stop: () => void
 
 export async function runMonitor(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args,
+    args: attachNegativeNumbers(args, ["--interval-ms", "--sample-ms", "--duration"]),
     allowPositionals: true,
     options: {
       devices: { type: "string" },
@@ -79,8 +79,7 @@ export async function runMonitor(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length) throw new UsageError(`lem monitor takes no arguments, got: ${positionals.join(" ")}. See "lem monitor --help".`);
-  const intervalMs = positiveNumber("interval-ms", values["interval-ms"], 500);
-  if (intervalMs < 50 || intervalMs > 60_000) throw new UsageError(`--interval-ms must be between 50 and 60000, got ${intervalMs}`);
+  const intervalMs = numberInRange("interval-ms", values["interval-ms"], 500, 50, 60_000);
   const sampleMs = positiveNumber("sample-ms", values["sample-ms"], 10);
   const durationS = values.duration === undefined ? Infinity : positiveNumber("duration", values.duration, Infinity);
   const json = values.json ?? false;

@@ -30,7 +30,7 @@ NO_COLOR or FORCE_COLOR=0 turn colour off.
 Options:
   --dry-run          print the plan, the estimated duration and any invalid points; run nothing
   --resume DIR       continue the study in DIR (refused if its study file changed since)
-  --output DIR       results directory (default: the study's output.dir, relative to the study file)
+  --output DIR       results directory (default: the study's output.dir, relative to the study file; not with --resume)
   --fail-fast        stop at the first failed run
   --skip-preflight   run without pre-flight checks (recorded in every result)
   --json             one JSON event per line on stdout instead of text
@@ -108,6 +108,9 @@ export async function runRun(args: string[]): Promise<number> {
   if (extra.length) throw new UsageError(`lem run takes one study file, got: ${positionals.join(" ")}`);
   if (!file && !values.resume) throw new UsageError('give a study file (lem run STUDY.yaml) or a study to resume (lem run --resume DIR). See "lem run --help".');
   if (file && values.resume) throw new UsageError("give either a study file or --resume DIR, not both");
+  if (values.resume && values.output) {
+    throw new UsageError(`--output does not apply to --resume: a resumed study stays in its directory (${values.resume}). Leave out --output.`);
+  }
   if (values["dry-run"]) {
     if (!file) throw new UsageError("--dry-run needs a study file");
     return dryRun(file, values.json ?? false, values.output);

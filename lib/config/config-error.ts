@@ -56,8 +56,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   for (const key of path) {
     if (typeof key === "number") out += `[${key}]`;
     else if (typeof key === "symbol") out += `[${String(key)}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(key)) out += out === "" ? key : `.${key}`;
-    else out += `[${JSON.stringify(key)}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(key) && key.length <= 60) out += out === "" ? key : `.${key}`;
+    else out += `[${JSON.stringify(shortText(key))}]`;
   }
   return out;
 }
@@ -69,13 +69,17 @@ export function joinPath(prefix: string, path: string): string {
   return path.startsWith("[") ? `${prefix}${path}` : `${prefix}.${path}`;
 }
 
+/** Text cut to `max` characters (with "...") for a message. */
+export function shortText(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
 /** A found value as a person reads it: `"three" (a string)`, `-5`, `an array`, `nothing`. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (typeof value === "string") {
-    const text = value.length > 60 ? `${value.slice(0, 57)}...` : value;
-    return `${JSON.stringify(text)} (a string)`;
+    return `${JSON.stringify(shortText(value))} (a string)`;
   }
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return `a list of ${value.length}`;
@@ -190,10 +194,40 @@ export function closestKey(key: string, known: readonly string[]): string | unde
 export function unknownKeyDetail(key: string, known: readonly string[] | undefined): string {
   const guess = known ? closestKey(key, known) : undefined;
   const allowed = known?.length ? `one of ${known.join(", ")}` : "no other key here";
-  return `unknown key, expected ${allowed}${guess ? ` (did you mean "${guess}"?)` : ""}, found "${key}"`;
+  return `unknown key, expected ${allowed}${guess ? ` (did you mean "${guess}"?)` : ""}, found ${JSON.stringify(shortText(key))}`;
 }
 
 type Issue = z.core.$ZodIssue & { input?: unknown };
+
+/** A zod type name as a person reads it, with its article: "an integer", "a mapping of names to values". */
+export function expectedType(zodType: string): string {
+  switch (zodType) {
+    case "int":
+      return "an integer";
+    case "object":
+      return "a mapping (object)";
+    case "record":
+      return "a mapping of names to values";
+    case "array":
+    case "tuple":
+      return "a list";
+    case "undefined":
+      return "nothing";
+    default:
+      return /^[aeiou]/.test(zodType) ? `an ${zodType}` : `a ${zodType}`;
+  }
+}
+
+/** "a, b or c". */
+function listOr(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]!}`;
+}
+
+/** Whether a (wrapped) number schema only takes integers (z.number().int()). */
+function isIntegerSchema(schema: z.ZodType | undefined): boolean {
+  if (!schema) return false;
+  return (unwrapSchema(schema) as unknown as { isInt?: boolean }).isInt === true;
+}
 
 function bound(issue: { minimum?: unknown; maximum?: unknown; inclusive?: boolean }, small: boolean): string {
   const n = String(small ? issue.minimum : issue.maximum);
@@ -218,7 +252,7 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], root: z.
         continue;
       }
       case "invalid_type": {
-        const e = issue.expected === "object" ? "a mapping (object)" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
+        const e = isIntegerSchema(schemaAt(root, issue.path)) && issue.expected === "number" ? "an integer" : expectedType(issue.expected);
         const missing = issue.input === undefined ? " (the field is required)" : "";
         out.push({ path: joinPath(prefix, here), detail: `expected ${e}, found ${found}${missing}` });
         continue;
@@ -238,7 +272,7 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], root: z.
           continue;
         }
         if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint") {
-          expected = `a number ${bound(issue, small)}`;
+          expected = `${isIntegerSchema(schemaAt(root, issue.path)) ? "an integer" : "a number"} ${bound(issue, small)}`;
         } else if (issue.origin === "string") {
           expected = small && Number(issue.minimum) === 1 ? "a non-empty string" : `a string of length ${bound(issue, small)}`;
         } else if (issue.origin === "array") {
@@ -259,7 +293,7 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], root: z.
         for (const branch of issue.errors) {
           for (const b of branch) if (b.code === "invalid_type" && b.path.length === 0) expected.add(b.expected);
         }
-        const what = expected.size ? [...expected].map((t) => `a ${t}`).join(" or ") : "a valid value";
+        const what = expected.size ? listOr([...expected].map(expectedType)) : "a valid value";
         out.push({ path: joinPath(prefix, here), detail: `expected ${what}, found ${found}` });
         continue;
       }
@@ -267,7 +301,7 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], root: z.
         out.push({ path: joinPath(prefix, here), detail: `expected a multiple of ${String(issue.divisor)}, found ${found}` });
         continue;
       default:
-        out.push({ path: joinPath(prefix, here), detail: issue.message });
+        out.push({ path: joinPath(prefix, here), detail: issue.message.replace(/^Invalid input: /, "") });
     }
   }
   return out;

@@ -7,7 +7,7 @@ import { dirname, extname, isAbsolute, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { ConfigError, configErrorFromZod, describeValue } from "./config-error.js";
 import { canonicalJson, shortHash } from "./hash.js";
-import { deepMerge, expandDottedKeys, isPlainObject, type PlainObject } from "./merge.js";
+import { deepMerge, expandDottedKeys, flattenLeaves, isPlainObject, type PlainObject } from "./merge.js";
 import { ExperimentSchema, StudySchema, type ExperimentConfig, type StudyConfig } from "./schema.js";
 import { checkPartialExperiment, expandStudy, type StudyExpansion } from "./sweep.js";
 
@@ -28,8 +28,9 @@ function errnoCode(error: unknown): string | undefined {
 
 async function readText(file: string, referencedBy?: { file: string; path: string }): Promise<string> {
   try {
-    return await readFile(file, "utf8");
+    return decodeConfigText(await readFile(file), file);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = errnoCode(error);
     const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "is not readable" : `cannot be read (${code ?? String(error)})`;
     if (referencedBy) {
@@ -43,6 +44,61 @@ async function readText(file: string, referencedBy?: { file: string; path: strin
   }
 }
 
+/** Deeper than this, a file is not a study: refused before any recursive code can overflow the stack. */
+export const MAX_NESTING_DEPTH = 64;
+
+/**
+ * The file's bytes as text: UTF-8 without its byte order mark. A binary file (NUL bytes or bytes
+ * that are not UTF-8) or UTF-16 text is refused with one short sentence, never echoed.
+ */
+export function decodeConfigText(bytes: Buffer, file: string): string {
+  const notText = (why: string) => new ConfigError(file, { path: "", detail: `the file is not a text (YAML or JSON) file: ${why}. Give the study file (YAML or JSON, UTF-8).` });
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) throw notText("it is UTF-16 text; save it as UTF-8");
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) throw notText(`it holds binary data (a NUL byte at offset ${nul})`);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw notText("it holds bytes that are not UTF-8 text (binary data?)");
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** How deeply lists and mappings nest (counted without recursion), stopping past `limit`. */
+function nestingDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: { v: unknown; d: number }[] = [{ v: value, d: 0 }];
+  while (stack.length) {
+    const { v, d } = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > limit) return max;
+    for (const child of Object.values(v as Record<string, unknown>)) stack.push({ v: child, d: d + 1 });
+  }
+  return max;
+}
+
+/** An upper bound of YAML flow nesting ([ and { outside quotes and comments), before the parser recurses. */
+function yamlNestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === "\n") quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "#" && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const end = text.indexOf("\n", i);
+      i = end === -1 ? text.length : end;
+    } else if (c === "[" || c === "{") max = Math.max(max, ++depth);
+    else if ((c === "]" || c === "}") && depth > 0) depth--;
+  }
+  return max;
+}
+
 function lineCol(text: string, offset: number): { line: number; col: number } {
   const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
   const lines = before.split("\n");
@@ -51,6 +107,15 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
 
 /** Parses YAML, or JSON for a `.json` file; a syntax error names the line and column. */
 export function parseConfigText(text: string, file: string): unknown {
+  const value = parseText(text, file);
+  const depth = nestingDepth(value, MAX_NESTING_DEPTH);
+  if (depth > MAX_NESTING_DEPTH) {
+    throw new ConfigError(file, { path: "", detail: `the file is nested too deeply (more than ${MAX_NESTING_DEPTH} levels of lists and mappings); a study needs a few` });
+  }
+  return value;
+}
+
+function parseText(text: string, file: string): unknown {
   if (extname(file).toLowerCase() === ".json") {
     try {
       return JSON.parse(text) as unknown;
@@ -66,11 +131,22 @@ export function parseConfigText(text: string, file: string): unknown {
       });
     }
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const deep = yamlNestingDepth(text);
+  if (deep > MAX_NESTING_DEPTH) {
+    throw new ConfigError(file, { path: "", detail: `the file is nested too deeply (more than ${MAX_NESTING_DEPTH} levels of lists and mappings); a study needs a few` });
+  }
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    throw new ConfigError(file, { path: "", detail: `YAML error: ${error instanceof Error ? error.message : String(error)}` }, { cause: error });
+  }
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];
-    const summary = first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    let summary = first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    if (first.code === "MULTIPLE_DOCS") summary = "the file holds several YAML documents (separated by ---); a study file must hold one document";
+    if (/Maximum call stack/.test(summary)) summary = `the file is nested too deeply (more than ${MAX_NESTING_DEPTH} levels of lists and mappings)`;
     throw new ConfigError(file, { path: "", detail: `YAML syntax error: ${summary}` }, {
       message: `${file}${pos ? `:${pos.line}:${pos.col}` : ""}: YAML syntax error: ${summary}`,
       cause: first,
@@ -128,9 +204,12 @@ export async function loadStudy(file: string): Promise<LoadedStudy> {
   }
   if (expansion.experiments.length === 0) {
     const first = expansion.invalid[0];
+    // A point made by an explicit experiment is named by its place in `experiments`.
+    const explicit = first ? study.experiments.findIndex((x) => canonicalJson(flattenLeaves(expandDottedKeys(x))) === canonicalJson(first.sweepValues)) : -1;
+    const reason = first ? (explicit >= 0 ? `experiments[${explicit}]: ${first.reason}` : first.reason) : "";
     throw new ConfigError(file, {
-      path: "sweep",
-      detail: `no valid experiment: all ${expansion.invalid.length} point(s) are invalid${first ? `; the first: ${first.reason}` : ""}`,
+      path: explicit >= 0 && Object.keys(study.sweep).length === 0 ? "experiments" : "sweep",
+      detail: `no valid experiment: all ${expansion.invalid.length} point(s) are invalid${first ? `; the first: ${reason}` : ""}`,
     });
   }
   return { file: resolve(file), study, base, expansion, studyHash: studyHashOf(expansion, study) };

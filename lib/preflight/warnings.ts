@@ -42,7 +42,8 @@ function deviceWarnings(d: GpuDevice, migUuid: string | undefined): PreflightIss
       fix: `Restore it with sudo nvidia-smi -i ${d.index} -pl ${d.defaultPowerLimitW}, or report the lowered limit with the results.`,
     });
   }
-  for (const e of d.errors) {
+  // One warning per fact: a read with a fallback entry point (memory: _v2, then v1) records both failures.
+  for (const e of d.errors.filter((x, i, all) => all.findIndex((y) => y.fact === x.fact) === i)) {
     out.push({
       check: "nvml-read",
       message: `${where}: reading ${e.fact} failed with ${e.nvmlName}.`,

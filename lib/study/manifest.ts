@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { LemError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
+import { manifestProblem, unreadableManifest } from "./manifest-errors.js";
 
 export const RUN_STATUSES = ["pending", "running", "completed", "failed", "interrupted", "skipped"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -67,8 +68,8 @@ export class Manifest {
     let text: string;
     try {
       text = readFileSync(file, "utf8");
-    } catch {
-      throw new ManifestError(`${dir} is not a lem study directory: ${file} does not exist. Give the directory "lem run" wrote.`);
+    } catch (error) {
+      throw new ManifestError(unreadableManifest(dir, file, error));
     }
     let json: unknown;
     try {
@@ -78,7 +79,7 @@ export class Manifest {
     }
     const parsed = ManifestSchema.safeParse(json);
     if (!parsed.success) {
-      throw new ManifestError(`${file} is not a manifest this lem can read: ${parsed.error.issues[0]?.message ?? "invalid"}.`);
+      throw new ManifestError(`${file} is not a manifest this lem can read: ${manifestProblem(parsed.error, ManifestSchema)}; it was edited or damaged outside lem, or written by another lem version.`);
     }
     return new Manifest(dir, parsed.data);
   }

@@ -25,6 +25,8 @@ import { planRuns, seedFromHash, type PlannedRun } from "./plan.js";
 import { addCarryOverWarning } from "./plan-warnings.js";
 import { executeRun } from "./run-one.js";
 import { acquireStudyLock, type StudyLock } from "./study-lock.js";
+import { requireStudyFile } from "./resume-study-file.js";
+import { checkStudyAtLoad } from "./check-study.js";
 import { killActiveChildrenSync, processStartTicks } from "../backends/child-process.js";
 import { fillArgv } from "../backends/command-template.js";
 import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
@@ -176,6 +178,7 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
     dir = resolve(o.resumeDir);
     manifest = Manifest.load(dir);
     lockStudy(dir); // before recoverAbandonedRuns: a live lem's child is not abandoned
+    requireStudyFile(dir, manifest.data.study.file);
     loaded = await loadStudy(manifest.data.study.file);
     const diffs = studyDifferences(manifest.data, {
       experiments: loaded.expansion.experiments.map((e) => ({ hash: e.hash, slug: e.slug })),
@@ -417,6 +420,7 @@ function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<vo
 
 /** Every experiment's command and server templates must fill before anything runs (typos fail at once). */
 export function validateTemplates(loaded: LoadedStudy): void {
+  checkStudyAtLoad(loaded);
   for (const e of loaded.expansion.experiments) {
     const where = `${loaded.file}: ${e.slug}`;
     if (e.config.command && e.config.backend === "command") fillArgv(e.config.command.argv, e.config as unknown as Record<string, unknown>, where);

@@ -167,11 +167,19 @@ export async function waitForServer(o: WaitForServerOptions): Promise<ServerRead
       throw fail(
         "server-probe-failed",
         `the server at ${o.baseUrl} answers ${o.healthPath}, but its first completion failed: ${probe.error ?? "no reason given"}.`,
-        `Check that the server serves the model name lem asks for (server.servedModelName, else the model) and read ${logFile ?? "the server's output"}.`,
+        isAboutTheModel(probe.error)
+          ? `Check that the server serves the model name lem asks for (server.servedModelName, else the model) and read ${logFile ?? "the server's output"}.`
+          : `Read ${logFile ?? "the server's output"} for why the server refused or failed the request (a flag, the API lem uses: workload.api, the server's limits), fix it and run again.`,
       );
     }
     return { readyAfterMs: performance.now() - startMs };
   } finally {
     o.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** Whether a failed completion's error is about the model name (404, "model ... does not exist"), not some other failure. */
+export function isAboutTheModel(error: string | undefined): boolean {
+  if (!error) return false;
+  return /^HTTP 404\b/.test(error) || /model\b[^.]*\b(does not exist|not found|unknown|not available|not served)|\b(unknown|no such|invalid) model\b/i.test(error);
 }

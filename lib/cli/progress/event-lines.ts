@@ -4,7 +4,11 @@
  */
 import type { StudyEvent } from "../../study/runner.js";
 import pc from "picocolors";
+import { forTerminal } from "../output.js";
 import type { Colors } from "./terminal.js";
+
+/** A run's error on its progress line: its first line, cut to this length with the rest counted. */
+const MAX_ERROR_CHARS = 300;
 
 const plain = pc.createColors(false);
 
@@ -18,6 +22,11 @@ function statusColored(status: RunEnd["status"], c: Colors): string {
 
 /** "[3/8] bs2 (cycle 1) completed: 812.40 J, 1.234 mJ/output token over 1.81 s, 402.3 output tokens/s". */
 export function runEndLine(e: RunEnd, c: Colors = plain): string {
+  // A failed or interrupted run's figures are partial: its line gives what went wrong, not energy.
+  if (e.status !== "completed") {
+    const error = e.error ? ` — ${forTerminal(e.error.split("\n")[0]!, MAX_ERROR_CHARS)}` : "";
+    return `[${e.position + 1}/${e.total}] ${e.slug} (cycle ${e.cycle + 1}) ${statusColored(e.status, c)} after ${e.windowS.toFixed(2)} s${error}`;
+  }
   const energy = e.energyJ === null ? "energy n/a" : `${e.energyJ.toFixed(2)} J`;
   const perToken = e.energyPerOutputTokenJ === null ? "" : `, ${(e.energyPerOutputTokenJ * 1000).toFixed(3)} mJ/output token`;
   const rate = e.outputTokensPerS === null ? "" : `, ${e.outputTokensPerS.toFixed(1)} output tokens/s`;
