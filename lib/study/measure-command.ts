@@ -19,6 +19,7 @@ import { energyOfWindow, type WindowEnergy } from "../measure/window-energy.js";
 import { runPreflight } from "../preflight/run-preflight.js";
 import type { PreflightReport } from "../preflight/types.js";
 import { version } from "../version.js";
+import { redactArgv, redactText } from "../redact/index.js";
 
 export interface MeasureCommandOptions {
   command: string;
@@ -121,8 +122,9 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
     lemVersion: version,
     simulated,
     command: {
-      command: o.command,
-      args: o.args,
+      command: redactText(o.command),
+      // Recorded (and printed) with secrets redacted: the command itself got the real arguments.
+      args: redactArgv(o.args),
       exitCode: run.exitCode,
       signal: run.signal,
       durationS: Number(run.endedNs - run.startedNs) / 1e9,

@@ -30,6 +30,9 @@ import { isServerBackend } from "../config/schema.js";
 import { launchArgvOf } from "../backends/server-backend.js";
 import { backendPreflight } from "./backend-preflight.js";
 import { startIdleContainer } from "./docker-baseline.js";
+import { createStudyDir, removeStudyDir } from "./study-dir.js";
+import { isDiskFull, stopForFullDisk } from "./disk-full.js";
+import { redactRecordedConfig, redactText } from "../redact/index.js";
 import { writeReport } from "../report/index.js";
 import { loadDataset, writePromptsJsonl } from "../datasets/index.js";
 import type { Prompt } from "../datasets/prompt.js";
@@ -148,7 +151,7 @@ function recoverAbandonedRuns(manifest: Manifest): void {
 
 export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   let loaded: LoadedStudy;
-  let manifest: Manifest;
+  let manifest!: Manifest; // assigned on resume, or once pre-flight has passed
   let dir: string;
   let datasets: LoadedDataset[];
   if (o.resumeDir) {
@@ -168,17 +171,10 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     loaded = await loadStudy(o.studyFile);
     validateTemplates(loaded);
     datasets = loadDatasets(loaded);
-    const base = resolve(o.outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir));
-    dir = newStudyDir(base, `${loaded.study.name}_${timestamp()}`);
-    manifest = new Manifest(dir, newManifest(loaded, planOf(loaded)));
-    manifest.save();
-    writeFileAtomic(
-      studyPaths(dir).configJson,
-      `${JSON.stringify({ study: loaded.study, experiments: loaded.expansion.experiments, invalid: loaded.expansion.invalid }, null, 2)}\n`,
-    );
+    // The study directory is created once pre-flight has passed (below): a failed check leaves nothing.
+    dir = resolve(o.outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir));
   }
   const experiments = loaded.expansion.experiments;
-  const promptFiles = writePromptFiles(dir, experiments, datasets);
   const ex = loaded.study.execution;
   const first = experiments[0]!.config;
 
@@ -209,10 +205,33 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
       : report.gpus.map((g) => g.nvmlIndex);
     gpusOf.set(key, [...new Set(gpus)].sort((a, b) => a - b));
   }
+  let createdDirs: string[] = [];
+  if (!o.resumeDir) {
+    const study = loaded;
+    const created = createStudyDir(dir, `${loaded.study.name}_${timestamp()}`, (d) => {
+      const m = new Manifest(d, newManifest(study, planOf(study)));
+      m.save();
+      writeFileAtomic(
+        studyPaths(d).configJson,
+        `${JSON.stringify(redactRecordedConfig({ study: study.study, experiments: study.expansion.experiments, invalid: study.expansion.invalid }), null, 2)}\n`,
+      );
+      return m;
+    });
+    ({ dir, manifest, createdDirs } = created);
+  }
+  let promptFiles: string[];
+  try {
+    promptFiles = writePromptFiles(dir, experiments, datasets);
+  } catch (error) {
+    throw isDiskFull(error) ? stopForFullDisk(error, dir, manifest) : error;
+  }
   const devicesFor = (e: (typeof experiments)[number]) => gpusOf.get(preflightKeyOf.get(experiments.indexOf(e))!)!;
   const devices = [...new Set([...gpusOf.values()].flat())].sort((a, b) => a - b);
   const uuids = devices.map((d) => facts.find((f) => f.index === d)!.uuid);
-  const locks: GpuLockSet = await acquireGpuLocks(uuids, { study: `${loaded.study.name} (${dir})` });
+  const locks: GpuLockSet = await acquireGpuLocks(uuids, { study: `${loaded.study.name} (${dir})` }).catch((error: unknown) => {
+    removeStudyDir(createdDirs);
+    throw error;
+  });
   // On any exit (a second Ctrl-C included) no child may outlive lem holding a GPU lem released.
   const releaseOnExit = () => {
     killActiveChildrenSync();
@@ -289,8 +308,9 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
           dataset: { ...datasets[r.experiment]!, file: promptFiles[r.experiment]! },
         });
       } catch (error) {
+        if (isDiskFull(error)) throw error; // stops the study (below), the run marked interrupted
         // A run that cannot even be attempted (template error, I/O) fails; the study goes on.
-        const message = error instanceof Error ? error.message : String(error);
+        const message = redactText(error instanceof Error ? error.message : String(error));
         manifest.update(r.position, { status: "failed", endedAt: new Date().toISOString(), error: message, child: null });
         o.onEvent?.({ type: "run-end", position: r.position, total, slug: experiment.slug, cycle: r.cycle, status: "failed", energyJ: null, energyPerOutputTokenJ: null, windowS: 0, outputTokensPerS: null, error: message });
         if (o.failFast || ex.failFast || breaker.record(false) === "stop") {
@@ -350,6 +370,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     }
     o.onEvent?.({ type: "study-end", dir, status, counts, report });
     return { dir, status, counts, report };
+  } catch (error) {
+    throw isDiskFull(error) ? stopForFullDisk(error, dir, manifest) : error;
   } finally {
     locks.release();
     process.off("exit", releaseOnExit);
@@ -400,20 +422,6 @@ function writePromptFiles(dir: string, experiments: LoadedStudy["expansion"]["ex
   });
 }
 
-/** A new directory for the study; never one another lem started in the same second. */
-function newStudyDir(base: string, name: string): string {
-  mkdirSync(base, { recursive: true });
-  for (let i = 1; ; i++) {
-    const dir = join(base, i === 1 ? name : `${name}_${i}`);
-    try {
-      mkdirSync(dir);
-      return dir;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-  }
-}
-
 /** Reads every result the study has and writes study.json and summary.csv. */
 function writeSummary(dir: string, manifest: Manifest, loaded: LoadedStudy, status: StudyStatus): void {
   const results: RunResult[] = manifest.data.runs
@@ -424,7 +432,7 @@ function writeSummary(dir: string, manifest: Manifest, loaded: LoadedStudy, stat
     hash: e.hash,
     slug: e.slug,
     name: e.config.name ?? e.slug,
-    sweepValues: e.sweepValues,
+    sweepValues: redactRecordedConfig(e.sweepValues),
   }));
   const rows = summarizeConfigs(results, { seed, experiments });
   writeStudySummary(dir, rows, {
@@ -436,9 +444,9 @@ function writeSummary(dir: string, manifest: Manifest, loaded: LoadedStudy, stat
       status,
       counts: manifest.counts(),
       execution: loaded.study.execution,
-      invalidPoints: loaded.expansion.invalid,
+      invalidPoints: redactRecordedConfig(loaded.expansion.invalid),
       duplicates: loaded.expansion.duplicates,
-      warnings: loaded.expansion.warnings,
+      warnings: loaded.expansion.warnings.map(redactText),
     },
   });
 }
