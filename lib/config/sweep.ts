@@ -25,6 +25,7 @@ import { canonicalJson, configHash, shortHash } from "./hash.js";
 import { clonePlain, deepMerge, expandDottedKeys, flattenLeaves, isPlainObject, setPath, splitDottedKey, type PlainObject } from "./merge.js";
 import { BACKENDS, ExperimentSchema, type BackendName, type ExperimentConfig, type StudyConfig } from "./schema.js";
 import { isSecretName, looksLikeToken } from "../redact/index.js";
+import { checkStudySize } from "./size-limits.js";
 
 export interface ResolvedExperiment {
   config: ExperimentConfig;
@@ -294,6 +295,7 @@ export function expandStudy(study: StudyConfig, base: Record<string, unknown>, o
   checkPartialExperiment(startBase, file, "base");
 
   const dims = Object.entries(study.sweep).map(([key, values]) => parseDimension(key, values, file));
+  checkStudySize({ axisLengths: dims.map((d) => d.choices.length), explicit: study.experiments.length, cycles: study.execution.cycles, maxRuns: study.execution.maxRuns, file });
   const explicit = study.experiments.map((e, i) => {
     if (!isPlainObject(e)) {
       throw new ConfigError(file, { path: formatPath(["experiments", i]), detail: `expected a mapping (object), found ${describeValue(e)}` });
