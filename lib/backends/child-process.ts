@@ -8,6 +8,7 @@ import { closeSync, fstatSync, openSync, readFileSync, statSync } from "node:fs"
 import type { Readable } from "node:stream";
 import { execa, type Options } from "execa";
 import { type ChildEvent, endedChild, type EndedChild, ProtocolReader } from "./protocol.js";
+import { openAppendNoFollow } from "../fs/inside-dir.js";
 
 export interface ChildRunOptions {
   argv: string[];
@@ -89,7 +90,7 @@ export function processStartTicks(pid: number): string | null {
 
 export async function runChild(o: ChildRunOptions): Promise<ChildOutcome> {
   const [command, ...args] = o.argv;
-  const logFd = openSync(o.logFile, "a");
+  const logFd = openAppendNoFollow(o.logFile); // never through a link planted in the run directory
   const reader = new ProtocolReader();
   const startedNs = process.hrtime.bigint();
   const options: Options = {

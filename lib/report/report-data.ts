@@ -69,6 +69,10 @@ export interface ReportRun {
   status: RunStatus;
   /** The manifest's error, or the result's failure message. */
   error: string | null;
+  /** Attempts so far (a failed or interrupted run is measured again on resume). */
+  attempts: number;
+  /** The earlier attempts, how each ended, and where their files are kept. */
+  earlierAttempts: { attempt: number; status: RunStatus; error: string | null; evidence: string | null }[];
   startedAt: string | null;
   endedAt: string | null;
   energyJ: number | null;
@@ -381,6 +385,8 @@ async function runOf(s: StudyOnDisk, r: StudyRunOnDisk, maxPointsPerRun: number)
     cycle: r.manifest.cycle,
     status: r.manifest.status,
     error: r.manifest.error ?? result?.failure?.message ?? null,
+    attempts: r.manifest.attempts,
+    earlierAttempts: (r.manifest.history ?? []).map((a) => ({ attempt: a.attempt, status: a.status, error: a.error, evidence: a.evidence })),
     startedAt: r.manifest.startedAt,
     endedAt: r.manifest.endedAt,
     energyJ: result?.energy.totalJ ?? null,

@@ -17,7 +17,6 @@ import type { Baseline } from "../measure/baseline.js";
 import { runPreflight } from "../preflight/run-preflight.js";
 import { runDirName, studyPaths } from "../results/layout.js";
 import type { RunResult } from "../results/result-schema.js";
-import { readRunResult } from "../results/write-result.js";
 import { summarizeConfigs, writeStudySummary } from "../results/summary-csv.js";
 import { CircuitBreaker } from "./circuit-breaker.js";
 import { Manifest, studyDifferences, type ManifestData } from "./manifest.js";
@@ -32,6 +31,9 @@ import { backendPreflight } from "./backend-preflight.js";
 import { startIdleContainer } from "./docker-baseline.js";
 import { createStudyDir, removeStudyDir } from "./study-dir.js";
 import { isDiskFull, stopForFullDisk } from "./disk-full.js";
+import { archiveEarlierAttempt } from "./attempts.js";
+import { readableResults, retryDamagedResults } from "./damaged-results.js";
+import { assertInsideDir } from "../fs/inside-dir.js";
 import { redactRecordedConfig, redactText } from "../redact/index.js";
 import { writeReport } from "../report/index.js";
 import { loadDataset, writePromptsJsonl } from "../datasets/index.js";
@@ -65,6 +67,7 @@ export type StudyEvent =
       error?: string;
     }
   | { type: "circuit-pause"; pauseS: number; failures: number }
+  | { type: "warning"; message: string }
   | {
       type: "study-end";
       dir: string;
@@ -166,6 +169,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     validateTemplates(loaded);
     datasets = loadDatasets(loaded);
     recoverAbandonedRuns(manifest);
+    for (const message of retryDamagedResults(manifest, dir)) o.onEvent?.({ type: "warning", message });
   } else {
     if (!o.studyFile) throw new LemError("LEM_USAGE", "runStudy needs a study file or a directory to resume");
     loaded = await loadStudy(o.studyFile);
@@ -281,6 +285,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
       }
       const experiment = experiments[r.experiment]!;
       const runDir = join(dir, runDirName(r.position, r.cycle, experiment.slug, experiment.hash));
+      archiveEarlierAttempt(manifest, dir, runDir, r.position);
       mkdirSync(runDir, { recursive: true });
       manifest.update(r.position, { status: "running", attempts: r.attempts + 1, startedAt: new Date().toISOString(), endedAt: null, error: null });
       o.onEvent?.({ type: "run-start", position: r.position, total, slug: experiment.slug, cycle: r.cycle, devices: devicesFor(experiment) });
@@ -360,7 +365,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     }
     const counts = manifest.counts();
     if (status === "completed" && counts.failed > 0) status = "completed-with-failures";
-    writeSummary(dir, manifest, loaded, status);
+    writeSummary(dir, manifest, loaded, status, (message) => o.onEvent?.({ type: "warning", message }));
     // The results are safe on disk already: a report that cannot be written never fails the study.
     let report: { path: string } | { error: string };
     try {
@@ -414,6 +419,7 @@ export function loadDatasets(loaded: LoadedStudy): LoadedDataset[] {
 
 /** One prompts file per experiment in the study directory (the file child harnesses read). */
 function writePromptFiles(dir: string, experiments: LoadedStudy["expansion"]["experiments"], datasets: LoadedDataset[]): string[] {
+  assertInsideDir(dir, join(dir, "prompts")); // a planted link would take the prompts outside
   mkdirSync(join(dir, "prompts"), { recursive: true });
   return experiments.map((e, i) => {
     const file = join(dir, "prompts", `${e.hash.slice(0, 8)}.jsonl`);
@@ -423,10 +429,12 @@ function writePromptFiles(dir: string, experiments: LoadedStudy["expansion"]["ex
 }
 
 /** Reads every result the study has and writes study.json and summary.csv. */
-function writeSummary(dir: string, manifest: Manifest, loaded: LoadedStudy, status: StudyStatus): void {
-  const results: RunResult[] = manifest.data.runs
-    .filter((r) => r.resultPath && (r.status === "completed" || r.status === "failed" || r.status === "interrupted"))
-    .map((r) => readRunResult(join(dir, r.resultPath!)));
+function writeSummary(dir: string, manifest: Manifest, loaded: LoadedStudy, status: StudyStatus, warn: (message: string) => void): void {
+  const results: RunResult[] = readableResults(
+    dir,
+    manifest.data.runs.filter((r) => r.resultPath && (r.status === "completed" || r.status === "failed" || r.status === "interrupted")),
+    warn,
+  );
   const seed = seedFromHash(loaded.studyHash);
   const experiments = loaded.expansion.experiments.map((e) => ({
     hash: e.hash,

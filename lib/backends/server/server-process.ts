@@ -7,6 +7,7 @@ import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { execa, type Options } from "execa";
 import { InvalidOptionsError } from "../../errors.js";
 import { trackGroup, untrackGroup } from "../child-process.js";
+import { openAppendNoFollow } from "../../fs/inside-dir.js";
 
 export interface StartServerOptions {
   argv: string[];
@@ -97,7 +98,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function startServer(o: StartServerOptions): ServerHandle {
   const [command, ...args] = o.argv;
   if (!command) throw new InvalidOptionsError("startServer: argv is empty; give the server's launch command.");
-  const logFd = openSync(o.logFile, "a");
+  const logFd = openAppendNoFollow(o.logFile); // never through a link planted in the run directory
   const startedMs = performance.now();
   const options: Options = {
     detached: true, // own process group: stopped as a whole, and out of the terminal's Ctrl-C

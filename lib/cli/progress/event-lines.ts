@@ -35,6 +35,8 @@ export function eventLine(e: StudyEvent, c: Colors = plain): string {
       return runEndLine(e, c);
     case "circuit-pause":
       return `lem: ${e.failures} runs failed in a row; pausing ${e.pauseS} s, then one trial run`;
+    case "warning":
+      return `lem: warning: ${e.message}`;
     case "study-end": {
       const counts = Object.entries(e.counts)
         .filter(([, n]) => n > 0)
