@@ -16,6 +16,7 @@ import type { RunStatus } from "../study/manifest.js";
 import { version } from "../version.js";
 import { paretoFront } from "./pareto.js";
 import { readRunTimeline, type RunTimeline } from "./run-timeline.js";
+import { assertInsideDir } from "../fs/inside-dir.js";
 
 export const DEFAULT_MAX_POINTS_PER_RUN = 2000;
 
@@ -210,6 +211,7 @@ function runLabel(r: StudyRunOnDisk): string {
 function environmentOf(dir: string, results: readonly RunResult[]): ReportEnvironment | null {
   const file = studyPaths(dir).environmentJson;
   const candidates: { source: ReportEnvironment["source"]; value: unknown }[] = [];
+  assertInsideDir(dir, file);
   if (existsSync(file)) {
     try {
       candidates.push({ source: "environment.json", value: JSON.parse(readFileSync(file, "utf8")) });
@@ -368,6 +370,7 @@ async function runOf(s: StudyOnDisk, r: StudyRunOnDisk, maxPointsPerRun: number)
   if (!result || !r.dirName) timelineNote = `no result (the run is ${r.manifest.status})`;
   else {
     const file = runPaths(join(s.dir, r.dirName)).timeseriesParquet;
+    assertInsideDir(s.dir, file);
     if (!existsSync(file)) timelineNote = `${r.dirName}/timeseries.parquet is missing`;
     else {
       try {

@@ -159,6 +159,7 @@ export function readStudy(dir: string): StudyOnDisk {
   requireDirectory(abs, 'a study directory written by "lem run" (one containing manifest.json)');
   const manifest = loadManifest(abs).data;
   const paths = studyPaths(abs);
+  for (const file of [paths.studyJson, paths.configJson]) assertInsideDir(abs, file);
   let studyJson: StudyJson | null = null;
   if (existsSync(paths.studyJson)) {
     const parsed = StudyJsonSchema.safeParse(readJsonFile(paths.studyJson, "the study summary"));
