@@ -1,5 +1,5 @@
 // Pre-flight checks on the simulated GPU: each check, and every failure reported together.
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -238,10 +238,31 @@ describe("check model", () => {
 });
 
 describe("check output-dir", () => {
-  it("creates a missing output directory and passes", async () => {
-    const dir = join(tmp("out"), "a", "b");
-    const report = await runPreflight(quick({ outputDir: dir }));
+  it("passes for a missing output directory it can create, and leaves nothing behind", async () => {
+    const parent = tmp("out");
+    const report = await runPreflight(quick({ outputDir: join(parent, "a", "b") }));
     expect(report.passed).toContain("output-dir");
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it("fails, at once, for a directory inside /proc (where recursive mkdir never returns)", async () => {
+    const failures = await failuresOf(quick({ outputDir: "/proc/nope/out" }));
+    expect(failures).toEqual([
+      {
+        check: "output-dir",
+        message: "the output directory /proc/nope/out cannot be created: /proc/nope cannot be created in /proc (ENOENT: no such file or directory, mkdir '/proc/nope').",
+        fix: "Choose an output directory (output.dir or --output) below a directory you can write to on a real disk: no parent may be a file, read-only, or a virtual filesystem such as /proc.",
+      },
+    ]);
+  });
+
+  it("fails for a directory below a file, naming the file", async () => {
+    const file = join(tmp("out"), "passwd");
+    writeFileSync(file, "root:x:0:0\n");
+    const failures = await failuresOf(quick({ outputDir: join(file, "out") }));
+    expect(failures.map((f) => [f.check, f.message])).toEqual([
+      ["output-dir", `the output directory ${file}/out cannot be created: ${file} is a file, not a directory, so ${file}/out cannot be created below it.`],
+    ]);
   });
 
   it("fails when there is less free disk than required", async () => {

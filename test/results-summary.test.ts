@@ -73,6 +73,28 @@ describe("summarizeConfigs", () => {
   });
 });
 
+describe("summary.csv against CSV injection", () => {
+  const rows = summarizeConfigs(results, {
+    experiments: [
+      { hash: "aaaaaaaa11", slug: "bs8", name: '=HYPERLINK("http://x","y")', sweepValues: { "params.a": "+cmd|' /C calc'!A0", "params.b": "@SUM(1)", "params.c": "-2+3", "params.d": "\t=1", "params.e": -1.5, "params.f": "-2e-7" } },
+      { hash: "bbbbbbbb22", slug: "bs16", name: "plain", sweepValues: {} },
+    ],
+  });
+
+  it("prefixes cells starting with =, +, -, @ or a tab with an apostrophe, and leaves numbers such as -1.5 alone", () => {
+    const table = parseCsv(summaryCsv(rows));
+    const first = Object.fromEntries(table[0]!.map((h, i) => [h, table[1]![i]]));
+    expect([first.name, first["params.a"], first["params.b"], first["params.c"], first["params.d"]]).toEqual([
+      `'=HYPERLINK("http://x","y")`,
+      "'+cmd|' /C calc'!A0",
+      "'@SUM(1)",
+      "'-2+3",
+      "'\t=1",
+    ]);
+    expect([first["params.e"], first["params.f"]]).toEqual(["-1.5", "-2e-7"]);
+  });
+});
+
 describe("summary.csv", () => {
   const rows = summarizeConfigs(results, {
     experiments: [

@@ -8,6 +8,7 @@ import { closeSync, fstatSync, openSync, readFileSync, statSync } from "node:fs"
 import { type ChildEvent, endedChild, type EndedChild, ProtocolReader } from "./protocol.js";
 import { spawnProtocolChild } from "./protocol-stream.js";
 import { supervisedArgv } from "./supervise.js";
+import { openAppendNoFollow } from "../fs/inside-dir.js";
 
 export interface ChildRunOptions {
   argv: string[];
@@ -90,7 +91,7 @@ export function processStartTicks(pid: number): string | null {
 export async function runChild(o: ChildRunOptions): Promise<ChildOutcome> {
   // The child dies with lem, even a SIGKILLed one (lib/backends/supervise.ts).
   const [command, ...args] = supervisedArgv(o.argv, o.env ?? process.env, o.cwd);
-  const logFd = openSync(o.logFile, "a");
+  const logFd = openAppendNoFollow(o.logFile); // never through a link planted in the run directory
   const reader = new ProtocolReader();
   const startedNs = process.hrtime.bigint();
   let lastActivity = Date.now();

@@ -5,6 +5,7 @@ import { writeTimelineCsv } from "../measure/timeline-csv.js";
 import { measureCommand } from "../study/measure-command.js";
 import { formatWindowEnergy } from "./format-energy.js";
 import { attachNegativeNumbers, numberInRange, positiveNumber, simulationBanner, toJson, UsageError } from "./output.js";
+import { redactArgv } from "../redact/index.js";
 import { activeSimulation } from "../gpu/provider.js";
 
 export const measureHelp = `Usage: lem measure [options] -- <command> [args...]
@@ -81,7 +82,7 @@ export async function runMeasure(argv: string[]): Promise<number> {
     commandStdoutToStderr: values.json ?? false,
     onStart: ({ devices }) => {
       if (sim) process.stderr.write(`${simulationBanner(sim.name)}\n`);
-      if (!values.json) process.stderr.write(`lem: measuring GPU ${devices.join(", ")} while "${[command, ...args].join(" ")}" runs\n`);
+      if (!values.json) process.stderr.write(`lem: measuring GPU ${devices.join(", ")} while "${redactArgv([command, ...args]).join(" ")}" runs\n`);
     },
   });
   if (values.timeline) await writeTimelineCsv(values.timeline, timeline);

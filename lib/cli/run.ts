@@ -17,9 +17,10 @@ does not bias the comparison, each run in its own child process. Results go to
 <output.dir>/<name>_<timestamp>/: one directory per run (result.json, timeseries.parquet,
 child.log), manifest.json (every run's status), study.json and summary.csv (statistics per
 configuration). Ctrl-C stops the current run's process group, marks it interrupted and
-exits with 130; "lem run --resume DIR" continues without repeating completed runs. One lem
-at a time runs a study: --resume of a study another lem is running changes nothing and
-exits with 75.
+exits with 130; "lem run --resume DIR" continues without repeating completed runs, and
+measures failed and interrupted runs again (each earlier attempt's files kept in attempt-N/).
+One lem at a time runs a study: --resume of a study another lem is running changes nothing
+and exits with 75.
 
 Progress goes to standard error. On a terminal, a live region at the bottom shows the runs
 done, the run in progress, the time left and the GPUs' power and temperature now, under one

@@ -23,6 +23,7 @@ const EXPERIMENT_DOCS: Record<string, string> = {
   dataset: "The prompts.",
   "dataset.source": '"synthetic" (generated, no download) or the path of a JSONL file.',
   "dataset.prompts": "How many prompts.",
+  "dataset.maxPrompts": "The most prompts dataset.prompts may ask for (each is held in memory); raise it explicitly for a larger dataset.",
   "dataset.order": "file: as given; shuffled: by seed; grouped: by groupBy.",
   "dataset.seed": "Seed of generation and shuffling.",
   "dataset.groupBy": "Field of the JSONL records to group by (order: grouped).",
@@ -64,6 +65,7 @@ const STUDY_DOCS: Record<string, string> = {
   "execution.circuitPauseS": "The pause after too many failures, in seconds.",
   "execution.failFast": "Stop the study at the first failed run.",
   "execution.studyTimeoutS": "Time limit of the whole study, in seconds.",
+  "execution.maxRuns": "The most planned runs (sweep points × cycles) the study may have, counted before the sweep is expanded; raise it explicitly for a larger study.",
   output: "Where results go.",
   "output.dir": "The results directory (the study's own directory is made inside it).",
 };

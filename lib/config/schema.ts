@@ -3,6 +3,10 @@
  * truth for their types (z.infer) and for the JSON Schema editors use (`lem schema`).
  */
 import { z } from "zod";
+import { DEFAULT_MAX_RUNS } from "./size-limits.js";
+
+/** Prompts a dataset may have unless it raises dataset.maxPrompts. */
+export const DEFAULT_MAX_PROMPTS = 100_000;
 
 /**
  * Backends lem can run.
@@ -24,6 +28,14 @@ export function isServerBackend(b: BackendName): b is ServerBackendName {
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
+/**
+ * The longest wait lem's timers can do: Node's setTimeout takes at most 2^31 − 1 ms and turns
+ * anything longer into 1 ms, so every time field is bounded by this (2,147,483 s, 24.8 days).
+ */
+export const MAX_WAIT_S = Math.floor((2 ** 31 - 1) / 1000);
+/** A duration in seconds lem waits for (with a timer): at most MAX_WAIT_S. */
+const waitS = () => z.number().max(MAX_WAIT_S, `at most ${MAX_WAIT_S} s (24.8 days, the longest wait Node's timers can do)`);
+
 export const CommandBackendSchema = z
   .object({
     /** Program and arguments; `{model}`, `{name}`, `{params.NAME}` or `{NAME}` (a param) are filled in. */
@@ -35,16 +47,19 @@ export const CommandBackendSchema = z
   })
   .strict();
 
+/** The longest synthetic prompt (2^20 tokens, beyond any model's context): a prompt is held in memory whole. */
+export const MAX_SYNTHETIC_TOKENS = 1_048_576;
+
 /** Length distribution of the synthetic prompts, in (approximate) tokens. */
 export const SyntheticLengthSchema = z
   .object({
     distribution: z.enum(["fixed", "uniform", "normal", "lognormal"]).default("lognormal"),
-    meanTokens: z.number().int().positive().default(256),
+    meanTokens: z.number().int().positive().max(MAX_SYNTHETIC_TOKENS).default(256),
     /** Standard deviation (normal, lognormal) in tokens; ignored by fixed and uniform. */
     stddevTokens: z.number().nonnegative().default(64),
     /** Bounds (uniform draws between them; the others are clipped to them). */
-    minTokens: z.number().int().positive().default(16),
-    maxTokens: z.number().int().positive().default(1024),
+    minTokens: z.number().int().positive().max(MAX_SYNTHETIC_TOKENS).default(16),
+    maxTokens: z.number().int().positive().max(MAX_SYNTHETIC_TOKENS).default(1024),
   })
   .strict()
   .refine((l) => l.minTokens <= l.maxTokens, { message: "minTokens must not exceed maxTokens", path: ["minTokens"] });
@@ -54,6 +69,8 @@ export const DatasetSchema = z
     /** "synthetic" (generated deterministically, no download) or the path of a JSONL file. */
     source: z.string().min(1).default("synthetic"),
     prompts: z.number().int().positive().default(64),
+    /** The most prompts `prompts` may ask for (each is held in memory); raise it for a dataset that large. */
+    maxPrompts: z.number().int().positive().default(DEFAULT_MAX_PROMPTS),
     /** file: as in the file; shuffled: seeded shuffle; grouped: records with the same `groupBy` value together. */
     order: z.enum(["file", "shuffled", "grouped"]).default("file"),
     seed: z.number().int().nonnegative().default(0),
@@ -64,6 +81,13 @@ export const DatasetSchema = z
   })
   .strict()
   .superRefine((d, ctx) => {
+    if (d.prompts > d.maxPrompts) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["prompts"],
+        message: `${d.prompts} prompts is more than dataset.maxPrompts (${d.maxPrompts}), and every prompt is held in memory: ask for fewer, or raise dataset.maxPrompts to at least ${d.prompts} if you mean it`,
+      });
+    }
     if (d.order === "grouped" && !d.groupBy) {
       ctx.addIssue({ code: "custom", path: ["groupBy"], message: 'order "grouped" needs groupBy (the field to group records by)' });
     }
@@ -94,7 +118,7 @@ export const WorkloadSchema = z
     /** OpenAI endpoint: /v1/completions or /v1/chat/completions. */
     api: z.enum(["completions", "chat"]).default("completions"),
     stream: z.boolean().default(true),
-    requestTimeoutS: z.number().positive().default(600),
+    requestTimeoutS: waitS().positive().default(600),
     /** Also account the steady-state window (ML.ENERGY benchmark): from the first instant `concurrency` requests are generating at once to the end of the (N − concurrency + 1)-th to finish. */
     steadyState: z.boolean().default(false),
     /** cold: the engine's prompt cache is emptied before each window by the engine's own mechanism (docs/backends.md); warm: left as it is. */
@@ -125,9 +149,9 @@ export const ServerSchema = z
     servedModelName: z.string().optional(),
     /** Health path polled until ready (default per engine: /health, or /v1/models). */
     healthPath: z.string().startsWith("/").optional(),
-    readyTimeoutS: z.number().positive().default(900),
+    readyTimeoutS: waitS().positive().default(900),
     /** Grace between SIGTERM and SIGKILL of the server's process group. */
-    shutdownGraceS: z.number().nonnegative().default(30),
+    shutdownGraceS: waitS().nonnegative().default(30),
   })
   .strict();
 
@@ -174,8 +198,8 @@ export const SettlingSchema = z
   .object({
     /** thermal: wait until power and temperature are back near the baseline; gap: fixed pause; none. */
     mode: z.enum(["thermal", "gap", "none"]).default("thermal"),
-    gapS: z.number().nonnegative().default(0),
-    maxWaitS: z.number().positive().default(120),
+    gapS: waitS().nonnegative().default(0),
+    maxWaitS: waitS().positive().default(120),
     temperatureBandC: z.number().positive().default(3),
   })
   .strict();
@@ -196,7 +220,7 @@ export const MeasurementSchema = z
     settling: SettlingSchema.default({ mode: "thermal", gapS: 0, maxWaitS: 120, temperatureBandC: 3 }),
     residualMemoryThresholdMiB: z.number().nonnegative().default(100),
     /** Wait up to this long for residual memory to be released before warning. */
-    residualMemoryWaitS: z.number().nonnegative().default(10),
+    residualMemoryWaitS: waitS().nonnegative().default(10),
     /** Delay each run's start by a random fraction of the 100 ms power-sensor period: on, off, or auto (unless the configuration's previous window lasted 30 s or more). */
     phaseShift: z.enum(["auto", "on", "off"]).default("auto"),
   })
@@ -258,15 +282,17 @@ export const ExecutionSchema = z
     /** Seed of the shuffled order; default derived from the study's hash. */
     seed: z.number().int().nonnegative().optional(),
     /** Per-run time limit. */
-    runTimeoutS: z.number().positive().default(3600),
+    runTimeoutS: waitS().positive().default(3600),
     /** A child silent (no output, no protocol event) longer than this is stopped. */
-    silenceTimeoutS: z.number().positive().default(600),
+    silenceTimeoutS: waitS().positive().default(600),
     /** After this many consecutive failures: pause, one trial run, then stop if it fails too. */
     maxConsecutiveFailures: z.number().int().positive().default(3),
-    circuitPauseS: z.number().nonnegative().default(60),
+    circuitPauseS: waitS().nonnegative().default(60),
     failFast: z.boolean().default(false),
     /** Wall-clock limit of the whole study. */
-    studyTimeoutS: z.number().positive().optional(),
+    studyTimeoutS: waitS().positive().optional(),
+    /** Planned runs (sweep points × cycles) the study may have, counted before expanding; raise it for a study that large. */
+    maxRuns: z.number().int().positive().default(DEFAULT_MAX_RUNS),
   })
   .strict();
 

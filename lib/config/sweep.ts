@@ -24,6 +24,8 @@ import {
 import { canonicalJson, configHash, shortHash } from "./hash.js";
 import { clonePlain, deepMerge, expandDottedKeys, flattenLeaves, isPlainObject, setPath, splitDottedKey, type PlainObject } from "./merge.js";
 import { BACKENDS, ExperimentSchema, type BackendName, type ExperimentConfig, type StudyConfig } from "./schema.js";
+import { isSecretName, looksLikeToken } from "../redact/index.js";
+import { checkStudySize } from "./size-limits.js";
 
 export interface ResolvedExperiment {
   config: ExperimentConfig;
@@ -211,6 +213,8 @@ function sanitize(text: string): string {
 }
 
 function slugPart(key: string, value: unknown): string {
+  // A secret's value never names a directory: a short hash tells the points apart.
+  if (typeof value === "string" && (isSecretName(key) || looksLikeToken(value))) return `${abbreviate(key)}-${shortHash(value).slice(0, 4)}`;
   if (typeof value === "string") return sanitize(value.split("/").filter(Boolean).pop() ?? value);
   if (typeof value === "number") return `${abbreviate(key)}${sanitize(String(value))}`;
   if (typeof value === "boolean") return value ? abbreviate(key) : `no-${abbreviate(key)}`;
@@ -291,6 +295,7 @@ export function expandStudy(study: StudyConfig, base: Record<string, unknown>, o
   checkPartialExperiment(startBase, file, "base");
 
   const dims = Object.entries(study.sweep).map(([key, values]) => parseDimension(key, values, file));
+  checkStudySize({ axisLengths: dims.map((d) => d.choices.length), explicit: study.experiments.length, cycles: study.execution.cycles, maxRuns: study.execution.maxRuns, file });
   const explicit = study.experiments.map((e, i) => {
     if (!isPlainObject(e)) {
       throw new ConfigError(file, { path: formatPath(["experiments", i]), detail: `expected a mapping (object), found ${describeValue(e)}` });

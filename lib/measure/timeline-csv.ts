@@ -1,7 +1,7 @@
 /** Writes a Timeline as CSV: one row per sample and device, absent readings as empty cells. */
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { commitTemporary, temporaryPathFor } from "../fs/atomic-write.js";
+import { abandonTemporary, commitTemporary, temporaryPathFor } from "../fs/atomic-write.js";
 import { SAMPLE_FIELDS } from "../gpu/power-sampler.js";
 import type { DeviceSeries } from "./timeline.js";
 
@@ -12,9 +12,20 @@ const cell = (present: number, bit: number, value: number | bigint) => ((present
 
 export async function writeTimelineCsv(path: string, devices: DeviceSeries[]): Promise<void> {
   const tmp = temporaryPathFor(path);
-  const out = createWriteStream(tmp);
+  try {
+    await writeRows(tmp, devices);
+  } catch (error) {
+    abandonTemporary(tmp, path, error);
+  }
+  commitTemporary(tmp, path);
+}
+
+async function writeRows(tmp: string, devices: DeviceSeries[]): Promise<void> {
+  const out = createWriteStream(tmp, { flags: "wx" });
+  const failed = new Promise<never>((_, reject) => out.once("error", reject));
+  failed.catch(() => undefined);
   const write = async (text: string) => {
-    if (!out.write(text)) await once(out, "drain");
+    if (!out.write(text)) await Promise.race([once(out, "drain"), failed]);
   };
   await write(`${TIMELINE_CSV_HEADER}\n`);
   for (const d of devices) {
@@ -39,6 +50,5 @@ export async function writeTimelineCsv(path: string, devices: DeviceSeries[]): P
     }
   }
   out.end();
-  await once(out, "finish");
-  commitTemporary(tmp, path);
+  await Promise.race([once(out, "finish"), failed]);
 }

@@ -1,7 +1,12 @@
-/** Check "output-dir": the output directory exists (created if missing), is writable, and has room. */
+/**
+ * Check "output-dir": the output directory can be created (what this check creates it removes
+ * again, so that a failed pre-flight leaves nothing behind), is writable, and has room.
+ */
 import { randomBytes } from "node:crypto";
-import { mkdir, rm, statfs, writeFile } from "node:fs/promises";
+import { rm, statfs, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { LemError } from "../errors.js";
+import { makeDirectories, removeCreated } from "../fs/make-directories.js";
 import { emptyOutcome, type CheckOutcome } from "./types.js";
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -9,26 +14,36 @@ const reason = (error: unknown) => (error instanceof Error ? error.message : Str
 export async function checkOutputDir(outputDir: string, minFreeDiskMiB: number): Promise<CheckOutcome> {
   const out = emptyOutcome();
   const dir = resolve(outputDir);
+  let created: string[];
   try {
-    await mkdir(dir, { recursive: true });
+    created = makeDirectories(dir);
   } catch (error) {
     out.failures.push({
       check: "output-dir",
-      message: `the output directory ${dir} cannot be created (${reason(error)}).`,
-      fix: "Choose an output directory below a directory you can write to (a parent path may be a file, or read-only).",
+      message: `the output directory ${dir} cannot be created: ${error instanceof LemError ? error.message : reason(error)}`,
+      fix: "Choose an output directory (output.dir or --output) below a directory you can write to on a real disk: no parent may be a file, read-only, or a virtual filesystem such as /proc.",
     });
     return out;
   }
+  try {
+    await probeDir(dir, minFreeDiskMiB, out);
+  } finally {
+    removeCreated(created);
+  }
+  return out;
+}
+
+async function probeDir(dir: string, minFreeDiskMiB: number, out: CheckOutcome): Promise<void> {
   const probe = join(dir, `.lem-write-test-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
-    await writeFile(probe, "lem pre-flight write test\n");
+    await writeFile(probe, "lem pre-flight write test\n", { flag: "wx" });
   } catch (error) {
     out.failures.push({
       check: "output-dir",
       message: `the output directory ${dir} is not writable (${reason(error)}).`,
       fix: "Fix its permissions, or choose another output directory.",
     });
-    return out;
+    return;
   } finally {
     await rm(probe, { force: true }).catch(() => undefined);
   }
@@ -50,5 +65,4 @@ export async function checkOutputDir(outputDir: string, minFreeDiskMiB: number):
       fix: `Make sure at least ${minFreeDiskMiB} MiB are free there.`,
     });
   }
-  return out;
 }

@@ -228,12 +228,21 @@ function timelineSection(d: ReportData): string {
 </section>`;
 }
 
+/** "attempt 2 of a run measured again; attempt 1 failed: …": nothing of an earlier attempt goes unsaid. */
+function earlierAttemptsNote(r: ReportData["runs"][number]): string {
+  if (r.earlierAttempts.length === 0) return "";
+  const items = r.earlierAttempts.map(
+    (a) => `<li>attempt ${a.attempt}: ${h(a.status)}${a.error ? ` (${h(a.error)})` : ""}${a.evidence ? `, files in <code>${h(a.evidence)}</code>` : ""}</li>`,
+  );
+  return `<br><span class="note">attempt ${r.attempts}; earlier:</span><ul class="attempts">${items.join("")}</ul>`;
+}
+
 function runsSection(d: ReportData): string {
   const rows = d.runs.map((r, i) => [
     r.timeline ? `<td><a class="run-link" href="#timeline" data-run="${i}">${h(r.label)}</a></td>` : `<td class="run-link">${h(r.label)}</td>`,
     td(r.slug),
     tdNum(String(r.cycle + 1)),
-    `<td>${badge(r.status)}${r.error ? `<br><span class="failure">${h(r.error)}</span>` : ""}</td>`,
+    `<td>${badge(r.status)}${r.error ? `<br><span class="failure">${h(r.error)}</span>` : ""}${earlierAttemptsNote(r)}</td>`,
     tdNum(formatFigure(r.energyJ)),
     tdNum(r.energyPerOutputTokenJ === null ? "n/a" : formatFigure(r.energyPerOutputTokenJ * 1000)),
     tdNum(formatFigure(r.outputTokensPerS)),
@@ -242,7 +251,7 @@ function runsSection(d: ReportData): string {
   ]);
   return `<section id="runs">
 <h2>Runs</h2>
-<p class="note">In execution order (the name starts with the position, then the cycle). Select a run's name to show its timeline.</p>
+<p class="note">In execution order (the name starts with the position, then the cycle). Select a run's name to show its timeline. A failed or interrupted run is measured again when the study is resumed (<code>lem run --resume</code>); the files of each earlier attempt are kept in <code>attempt-N/</code> of its run directory, and the figures are the last attempt's.</p>
 ${table(
   [
     { text: "Run" },

@@ -16,6 +16,7 @@ import type { RunStatus } from "../study/manifest.js";
 import { version } from "../version.js";
 import { paretoFront } from "./pareto.js";
 import { readRunTimeline, type RunTimeline } from "./run-timeline.js";
+import { assertInsideDir } from "../fs/inside-dir.js";
 
 export const DEFAULT_MAX_POINTS_PER_RUN = 2000;
 
@@ -69,6 +70,10 @@ export interface ReportRun {
   status: RunStatus;
   /** The manifest's error, or the result's failure message. */
   error: string | null;
+  /** Attempts so far (a failed or interrupted run is measured again on resume). */
+  attempts: number;
+  /** The earlier attempts, how each ended, and where their files are kept. */
+  earlierAttempts: { attempt: number; status: RunStatus; error: string | null; evidence: string | null }[];
   startedAt: string | null;
   endedAt: string | null;
   energyJ: number | null;
@@ -206,6 +211,7 @@ function runLabel(r: StudyRunOnDisk): string {
 function environmentOf(dir: string, results: readonly RunResult[]): ReportEnvironment | null {
   const file = studyPaths(dir).environmentJson;
   const candidates: { source: ReportEnvironment["source"]; value: unknown }[] = [];
+  assertInsideDir(dir, file);
   if (existsSync(file)) {
     try {
       candidates.push({ source: "environment.json", value: JSON.parse(readFileSync(file, "utf8")) });
@@ -364,6 +370,7 @@ async function runOf(s: StudyOnDisk, r: StudyRunOnDisk, maxPointsPerRun: number)
   if (!result || !r.dirName) timelineNote = `no result (the run is ${r.manifest.status})`;
   else {
     const file = runPaths(join(s.dir, r.dirName)).timeseriesParquet;
+    assertInsideDir(s.dir, file);
     if (!existsSync(file)) timelineNote = `${r.dirName}/timeseries.parquet is missing`;
     else {
       try {
@@ -381,6 +388,8 @@ async function runOf(s: StudyOnDisk, r: StudyRunOnDisk, maxPointsPerRun: number)
     cycle: r.manifest.cycle,
     status: r.manifest.status,
     error: r.manifest.error ?? result?.failure?.message ?? null,
+    attempts: r.manifest.attempts,
+    earlierAttempts: (r.manifest.history ?? []).map((a) => ({ attempt: a.attempt, status: a.status, error: a.error, evidence: a.evidence })),
     startedAt: r.manifest.startedAt,
     endedAt: r.manifest.endedAt,
     energyJ: result?.energy.totalJ ?? null,

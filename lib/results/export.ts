@@ -2,10 +2,9 @@
  * A study's runs as one table, one row per planned run: as CSV (RFC 4180, like summary.csv),
  * Parquet (hyparquet-writer) or a JSON array. Every file is written atomically.
  */
-import { rmSync } from "node:fs";
 import { parquetWriteFile, type ColumnSource } from "hyparquet-writer";
 import { InvalidOptionsError } from "../errors.js";
-import { commitTemporary, temporaryPathFor, writeFileAtomic } from "../fs/atomic-write.js";
+import { abandonTemporary, commitTemporary, temporaryPathFor, writeFileAtomic } from "../fs/atomic-write.js";
 import { version } from "../version.js";
 import { readStudy, type StudyOnDisk } from "./study-reader.js";
 import { formatNumber, toCsv } from "./summary-csv.js";
@@ -182,8 +181,7 @@ export function writeExportParquet(file: string, table: ExportTable): void {
   try {
     parquetWriteFile({ filename: tmp, columnData, kvMetadata: [{ key: "lem.version", value: version }], createdBy: `lem ${version}` });
   } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
+    abandonTemporary(tmp, file, error);
   }
   commitTemporary(tmp, file);
 }

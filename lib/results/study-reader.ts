@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { LemError } from "../errors.js";
+import { assertInsideDir } from "../fs/inside-dir.js";
 import { Manifest, manifestPath, type ManifestData, type ManifestRun, type RunStatus } from "../study/manifest.js";
 import { seedFromHash } from "../study/plan.js";
 import { studyPaths } from "./layout.js";
@@ -158,6 +159,7 @@ export function readStudy(dir: string): StudyOnDisk {
   requireDirectory(abs, 'a study directory written by "lem run" (one containing manifest.json)');
   const manifest = loadManifest(abs).data;
   const paths = studyPaths(abs);
+  for (const file of [paths.studyJson, paths.configJson]) assertInsideDir(abs, file);
   let studyJson: StudyJson | null = null;
   if (existsSync(paths.studyJson)) {
     const parsed = StudyJsonSchema.safeParse(readJsonFile(paths.studyJson, "the study summary"));
@@ -175,6 +177,7 @@ export function readStudy(dir: string): StudyOnDisk {
       if (r.resultPath === null) return { manifest: r, dirName: null, result: null };
       const file = join(abs, r.resultPath);
       const runDir = r.resultPath.replace(/[/\\]?result\.json$/, "");
+      assertInsideDir(abs, file);
       if (!existsSync(file)) {
         // A run whose result was never written (killed mid-run) has no result to read.
         if (r.status === "running" || r.status === "interrupted" || r.status === "pending") return { manifest: r, dirName: runDir || null, result: null };

@@ -9,6 +9,7 @@ import { studyPaths } from "./layout.js";
 import type { RunResult } from "./result-schema.js";
 import { DEFAULT_CV_THRESHOLD, DEFAULT_RESAMPLES, DEFAULT_BOOTSTRAP_SEED, describe, type Statistic } from "./stats.js";
 import { toJson } from "./write-result.js";
+import { neutraliseFormula } from "./csv-injection.js";
 
 /** The figures summarised per configuration, in the order of the CSV columns. */
 export const SUMMARY_METRICS = [
@@ -124,8 +125,9 @@ export function formatNumber(x: number | null | undefined): string {
   return sign + (digits.length > exp + 1 ? `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}` : digits + "0".repeat(exp + 1 - digits.length));
 }
 
-/** One CSV field: quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
-export function csvField(value: string): string {
+/** One CSV field: a would-be formula neutralised; quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
+export function csvField(text: string): string {
+  const value = neutraliseFormula(text);
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

@@ -3,10 +3,9 @@
  * sample and device, absent readings as null, and whether the sample fell inside the
  * measurement window.
  */
-import { rmSync } from "node:fs";
 import type { SchemaElement } from "hyparquet";
 import { type ColumnSource, parquetWriteFile } from "hyparquet-writer";
-import { commitTemporary, temporaryPathFor } from "../fs/atomic-write.js";
+import { abandonTemporary, commitTemporary, temporaryPathFor } from "../fs/atomic-write.js";
 import { SAMPLE_FIELDS } from "../gpu/power-sampler.js";
 import type { DeviceSeries } from "../measure/timeline.js";
 import { version } from "../version.js";
@@ -105,8 +104,7 @@ export async function writeTimeseriesParquet(
   try {
     parquetWriteFile({ filename: tmp, columnData, schema: schemaOf(), kvMetadata, createdBy: `lem ${version}` });
   } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
+    abandonTemporary(tmp, file, error);
   }
   commitTemporary(tmp, file);
 }

@@ -9,9 +9,22 @@ import { z } from "zod";
 import { LemError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { manifestProblem, unreadableManifest } from "./manifest-errors.js";
+import { assertInsideDir, pathInside } from "../fs/inside-dir.js";
 
 export const RUN_STATUSES = ["pending", "running", "completed", "failed", "interrupted", "skipped"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** One earlier attempt of a run: its outcome, and its files (relative to the study directory), moved aside. */
+export const AttemptRecordSchema = z.object({
+  attempt: z.number().int().positive(),
+  status: z.enum(RUN_STATUSES),
+  error: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  /** e.g. `001_c1_bs8_3fa2b1c0/attempt-1`; null when the attempt left no file. */
+  evidence: z.string().nullable(),
+});
+export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
 
 export const ManifestRunSchema = z.object({
   position: z.number().int().nonnegative(),
@@ -28,6 +41,8 @@ export const ManifestRunSchema = z.object({
   error: z.string().nullable(),
   /** The child of a run in progress, so that a resumed study can stop one left behind. */
   child: z.object({ pid: z.number().int(), startTicks: z.string().nullable() }).nullable(),
+  /** Earlier attempts of a run measured again on resume: how each ended, and where its files are kept. */
+  history: z.array(AttemptRecordSchema).optional(),
 });
 
 export const ManifestSchema = z.object({
@@ -65,6 +80,7 @@ export class Manifest {
 
   static load(dir: string): Manifest {
     const file = manifestPath(dir);
+    assertInsideDir(dir, file);
     let text: string;
     try {
       text = readFileSync(file, "utf8");
@@ -80,6 +96,13 @@ export class Manifest {
     const parsed = ManifestSchema.safeParse(json);
     if (!parsed.success) {
       throw new ManifestError(`${file} is not a manifest this lem can read: ${manifestProblem(parsed.error, ManifestSchema)}; it was edited or damaged outside lem, or written by another lem version.`);
+    }
+    for (const r of parsed.data.runs) {
+      if (r.resultPath !== null && pathInside(dir, r.resultPath) === null) {
+        throw new ManifestError(
+          `${file}: run ${r.position + 1} has resultPath "${r.resultPath}", which leads outside the study directory; lem reads only inside it. The manifest was edited or damaged outside lem: restore it from a backup, or start the study anew.`,
+        );
+      }
     }
     return new Manifest(dir, parsed.data);
   }

@@ -21,6 +21,7 @@ import { runPreflight } from "../preflight/run-preflight.js";
 import type { PreflightReport } from "../preflight/types.js";
 import { version } from "../version.js";
 import { migWarnings } from "./mig-warnings.js";
+import { redactArgv, redactText } from "../redact/index.js";
 
 export interface MeasureCommandOptions {
   command: string;
@@ -131,8 +132,9 @@ export async function measureCommand(o: MeasureCommandOptions): Promise<{ measur
     lemVersion: version,
     simulated,
     command: {
-      command: o.command,
-      args: o.args,
+      command: redactText(o.command),
+      // Recorded (and printed) with secrets redacted: the command itself got the real arguments.
+      args: redactArgv(o.args),
       exitCode: run.exitCode,
       signal: run.signal,
       durationS: Number(run.endedNs - run.startedNs) / 1e9,

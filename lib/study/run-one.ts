@@ -25,6 +25,7 @@ import { computeDerived, energyFromWindow, type RunResult } from "../results/res
 import { writeTimeseriesParquet } from "../results/timeseries-parquet.js";
 import { writeRunResult } from "../results/write-result.js";
 import { version } from "../version.js";
+import { redactRecordedConfig, redactText } from "../redact/index.js";
 
 export interface RunContext {
   studyName: string;
@@ -198,9 +199,10 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
       cycle: ctx.cycle,
       position: ctx.position,
     },
-    config: cfg as unknown as Record<string, unknown>,
+    // Recorded with every secret redacted (results are published); the child had the real values.
+    config: redactRecordedConfig(cfg) as unknown as Record<string, unknown>,
     status,
-    ...(failure ? { failure } : {}),
+    ...(failure ? { failure: { ...failure, message: redactText(failure.message) } } : {}),
     simulated: ctx.simulated,
     timings: {
       startedAt: startedAt.toISOString(),
@@ -222,12 +224,12 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
           }
         : null,
     },
-    warnings,
-    engine: backend.engine,
+    warnings: warnings.map((w) => ({ ...w, message: redactText(w.message) })),
+    engine: redactRecordedConfig(backend.engine),
     requestOutcomes: { failed: counts.failed, errors: counts.errors },
     ...(steadyState ? { steadyState } : {}),
     dataset: ctx.dataset.source,
-    backendDetails: backend.details,
+    backendDetails: redactRecordedConfig(backend.details),
     preflight: ctx.preflight,
     baseline: ctx.baseline,
     environment: ctx.environment,

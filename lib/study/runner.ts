@@ -17,7 +17,6 @@ import { BaselineInterruptedError, type Baseline } from "../measure/baseline.js"
 import { runPreflight } from "../preflight/run-preflight.js";
 import { runDirName, studyPaths } from "../results/layout.js";
 import type { RunResult } from "../results/result-schema.js";
-import { readRunResult } from "../results/write-result.js";
 import { summarizeConfigs, writeStudySummary } from "../results/summary-csv.js";
 import { CircuitBreaker } from "./circuit-breaker.js";
 import { Manifest, studyDifferences, type ManifestData } from "./manifest.js";
@@ -36,6 +35,12 @@ import { backendPreflight } from "./backend-preflight.js";
 import { PreflightCollector } from "./preflight-collector.js";
 import { studyPythonFields } from "./backend-python.js";
 import { startIdleContainer } from "./docker-baseline.js";
+import { createStudyDir, removeStudyDir } from "./study-dir.js";
+import { isDiskFull, stopForFullDisk } from "./disk-full.js";
+import { archiveEarlierAttempt } from "./attempts.js";
+import { readableResults, retryDamagedResults } from "./damaged-results.js";
+import { assertInsideDir } from "../fs/inside-dir.js";
+import { redactRecordedConfig, redactText } from "../redact/index.js";
 import { writeReport } from "../report/index.js";
 import { loadDataset, writePromptsJsonl } from "../datasets/index.js";
 import type { Prompt } from "../datasets/prompt.js";
@@ -70,6 +75,7 @@ export type StudyEvent =
   | { type: "circuit-pause"; pauseS: number; failures: number }
   /** The study stops before its runs are done, and why (e.g. an attached server is gone). */
   | { type: "study-stopping"; reason: string }
+  | { type: "warning"; message: string }
   | {
       type: "study-end";
       dir: string;
@@ -171,7 +177,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
 
 async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => void): Promise<StudyOutcome> {
   let loaded: LoadedStudy;
-  let manifest: Manifest;
+  let manifest!: Manifest; // assigned on resume, or once pre-flight has passed
   let dir: string;
   let datasets: LoadedDataset[];
   if (o.resumeDir) {
@@ -188,23 +194,16 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
     validateTemplates(loaded);
     datasets = loadDatasets(loaded);
     recoverAbandonedRuns(manifest);
+    for (const message of retryDamagedResults(manifest, dir)) o.onEvent?.({ type: "warning", message });
   } else {
     if (!o.studyFile) throw new LemError("LEM_USAGE", "runStudy needs a study file or a directory to resume");
     loaded = await loadStudy(o.studyFile);
     validateTemplates(loaded);
     datasets = loadDatasets(loaded);
-    const base = resolve(o.outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir));
-    dir = newStudyDir(base, `${loaded.study.name}_${timestamp()}`);
-    lockStudy(dir);
-    manifest = new Manifest(dir, newManifest(loaded, planOf(loaded)));
-    manifest.save();
-    writeFileAtomic(
-      studyPaths(dir).configJson,
-      `${JSON.stringify({ study: loaded.study, experiments: loaded.expansion.experiments, invalid: loaded.expansion.invalid }, null, 2)}\n`,
-    );
+    // The study directory is created once pre-flight has passed (below): a failed check leaves nothing.
+    dir = resolve(o.outputDir ?? resolve(loaded.file, "..", loaded.study.output.dir));
   }
   const experiments = loaded.expansion.experiments;
-  const promptFiles = writePromptFiles(dir, experiments, datasets);
   const ex = loaded.study.execution;
   const first = experiments[0]!.config;
 
@@ -239,12 +238,36 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
     gpusOf.set(key, [...new Set(gpus)].sort((a, b) => a - b));
   }
   preflightFailures.throwIfAny();
+  let createdDirs: string[] = [];
+  if (!o.resumeDir) {
+    const study = loaded;
+    const created = createStudyDir(dir, `${loaded.study.name}_${timestamp()}`, (d) => {
+      const m = new Manifest(d, newManifest(study, planOf(study)));
+      m.save();
+      writeFileAtomic(
+        studyPaths(d).configJson,
+        `${JSON.stringify(redactRecordedConfig({ study: study.study, experiments: study.expansion.experiments, invalid: study.expansion.invalid }), null, 2)}\n`,
+      );
+      return m;
+    });
+    ({ dir, manifest, createdDirs } = created);
+    lockStudy(dir);
+  }
+  let promptFiles: string[];
+  try {
+    promptFiles = writePromptFiles(dir, experiments, datasets);
+  } catch (error) {
+    throw isDiskFull(error) ? stopForFullDisk(error, dir, manifest) : error;
+  }
   // Only now: without NVML, listing the GPUs would hide every other pre-flight failure behind its own.
   const facts = listDevices();
   const devicesFor = (e: (typeof experiments)[number]) => gpusOf.get(preflightKeyOf.get(experiments.indexOf(e))!)!;
   const devices = [...new Set([...gpusOf.values()].flat())].sort((a, b) => a - b);
   const uuids = devices.map((d) => facts.find((f) => f.index === d)!.uuid);
-  const locks: GpuLockSet = await acquireGpuLocks(uuids, { study: `${loaded.study.name} (${dir})` });
+  const locks: GpuLockSet = await acquireGpuLocks(uuids, { study: `${loaded.study.name} (${dir})` }).catch((error: unknown) => {
+    removeStudyDir(createdDirs);
+    throw error;
+  });
   // On any exit (a second Ctrl-C included) no child may outlive lem holding a GPU lem released.
   const releaseOnExit = () => {
     killActiveChildrenSync();
@@ -301,6 +324,7 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
       }
       const experiment = experiments[r.experiment]!;
       const runDir = join(dir, runDirName(r.position, r.cycle, experiment.slug, experiment.hash));
+      archiveEarlierAttempt(manifest, dir, runDir, r.position);
       mkdirSync(runDir, { recursive: true });
       manifest.update(r.position, { status: "running", attempts: r.attempts + 1, startedAt: new Date().toISOString(), endedAt: null, error: null });
       o.onEvent?.({ type: "run-start", position: r.position, total, slug: experiment.slug, cycle: r.cycle, devices: devicesFor(experiment) });
@@ -332,8 +356,9 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
           previousWindowS: lastWindowS.get(experiment.hash) ?? null,
         });
       } catch (error) {
+        if (isDiskFull(error)) throw error; // stops the study (below), the run marked interrupted
         // A run that cannot even be attempted (template error, I/O) fails; the study goes on.
-        const message = error instanceof Error ? error.message : String(error);
+        const message = redactText(error instanceof Error ? error.message : String(error));
         manifest.update(r.position, { status: "failed", endedAt: new Date().toISOString(), error: message, child: null });
         o.onEvent?.({ type: "run-end", position: r.position, total, slug: experiment.slug, cycle: r.cycle, status: "failed", energyJ: null, energyPerOutputTokenJ: null, windowS: 0, outputTokensPerS: null, error: message });
         if (o.failFast || ex.failFast || breaker.record(false) === "stop") {
@@ -389,7 +414,7 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
     }
     const counts = manifest.counts();
     if (status === "completed" && counts.failed > 0) status = "completed-with-failures";
-    writeSummary(dir, manifest, loaded, status);
+    writeSummary(dir, manifest, loaded, status, (message) => o.onEvent?.({ type: "warning", message }));
     // The results are safe on disk already: a report that cannot be written never fails the study.
     let report: { path: string } | { error: string };
     try {
@@ -399,6 +424,8 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
     }
     o.onEvent?.({ type: "study-end", dir, status, counts, report });
     return { dir, status, counts, report };
+  } catch (error) {
+    throw isDiskFull(error) ? stopForFullDisk(error, dir, manifest) : error;
   } finally {
     locks.release();
     process.off("exit", releaseOnExit);
@@ -442,6 +469,7 @@ export function loadDatasets(loaded: LoadedStudy): LoadedDataset[] {
 
 /** One prompts file per experiment in the study directory (the file child harnesses read). */
 function writePromptFiles(dir: string, experiments: LoadedStudy["expansion"]["experiments"], datasets: LoadedDataset[]): string[] {
+  assertInsideDir(dir, join(dir, "prompts")); // a planted link would take the prompts outside
   mkdirSync(join(dir, "prompts"), { recursive: true });
   return experiments.map((e, i) => {
     const file = join(dir, "prompts", `${e.hash.slice(0, 8)}.jsonl`);
@@ -450,31 +478,19 @@ function writePromptFiles(dir: string, experiments: LoadedStudy["expansion"]["ex
   });
 }
 
-/** A new directory for the study; never one another lem started in the same second. */
-function newStudyDir(base: string, name: string): string {
-  mkdirSync(base, { recursive: true });
-  for (let i = 1; ; i++) {
-    const dir = join(base, i === 1 ? name : `${name}_${i}`);
-    try {
-      mkdirSync(dir);
-      return dir;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-  }
-}
-
 /** Reads every result the study has and writes study.json and summary.csv. */
-function writeSummary(dir: string, manifest: Manifest, loaded: LoadedStudy, status: StudyStatus): void {
-  const results: RunResult[] = manifest.data.runs
-    .filter((r) => r.resultPath && (r.status === "completed" || r.status === "failed" || r.status === "interrupted"))
-    .map((r) => readRunResult(join(dir, r.resultPath!)));
+function writeSummary(dir: string, manifest: Manifest, loaded: LoadedStudy, status: StudyStatus, warn: (message: string) => void): void {
+  const results: RunResult[] = readableResults(
+    dir,
+    manifest.data.runs.filter((r) => r.resultPath && (r.status === "completed" || r.status === "failed" || r.status === "interrupted")),
+    warn,
+  );
   const seed = seedFromHash(loaded.studyHash);
   const experiments = loaded.expansion.experiments.map((e) => ({
     hash: e.hash,
     slug: e.slug,
     name: e.config.name ?? e.slug,
-    sweepValues: e.sweepValues,
+    sweepValues: redactRecordedConfig(e.sweepValues),
   }));
   const rows = summarizeConfigs(results, { seed, experiments });
   writeStudySummary(dir, rows, {
@@ -486,9 +502,9 @@ function writeSummary(dir: string, manifest: Manifest, loaded: LoadedStudy, stat
       status,
       counts: manifest.counts(),
       execution: loaded.study.execution,
-      invalidPoints: loaded.expansion.invalid,
+      invalidPoints: redactRecordedConfig(loaded.expansion.invalid),
       duplicates: loaded.expansion.duplicates,
-      warnings: loaded.expansion.warnings,
+      warnings: loaded.expansion.warnings.map(redactText),
     },
   });
 }

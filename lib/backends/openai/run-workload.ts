@@ -164,7 +164,8 @@ async function sleepUntil(tNs: bigint, signal: AbortSignal): Promise<void> {
         resolve();
       };
       // Timers have 1 ms granularity and may wake a little early: the loop checks again.
-      const timer = setTimeout(done, Math.ceil(leftMs));
+      // At most 2^31 − 1 ms: Node fires a longer timer after 1 ms (a very low requestRate).
+      const timer = setTimeout(done, Math.min(Math.ceil(leftMs), 2 ** 31 - 1));
       signal.addEventListener("abort", done, { once: true });
     });
   }

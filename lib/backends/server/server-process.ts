@@ -8,6 +8,7 @@ import { execa, type Options } from "execa";
 import { InvalidOptionsError } from "../../errors.js";
 import { trackGroup, untrackGroup } from "../child-process.js";
 import { supervisedArgv } from "../supervise.js";
+import { openAppendNoFollow } from "../../fs/inside-dir.js";
 
 export interface StartServerOptions {
   argv: string[];
@@ -99,7 +100,7 @@ export function startServer(o: StartServerOptions): ServerHandle {
   // The server dies with lem, even a SIGKILLed one (lib/backends/supervise.ts).
   const [command, ...args] = supervisedArgv(o.argv, o.env, o.cwd);
   if (!command) throw new InvalidOptionsError("startServer: argv is empty; give the server's launch command.");
-  const logFd = openSync(o.logFile, "a");
+  const logFd = openAppendNoFollow(o.logFile); // never through a link planted in the run directory
   const startedMs = performance.now();
   const options: Options = {
     detached: true, // own process group: stopped as a whole, and out of the terminal's Ctrl-C

@@ -6,6 +6,7 @@
 import { appendFileSync, closeSync, existsSync, openSync, readSync } from "node:fs";
 import { LemError } from "../../errors.js";
 import type { MonitorSnapshot } from "./gpu-snapshot.js";
+import { csvField } from "../../results/summary-csv.js";
 
 export const MONITOR_CSV_COLUMNS = [
   "time_iso",
@@ -35,9 +36,7 @@ export class MonitorCsvError extends LemError {
 
 /** RFC 4180: quote a field holding a comma, a quote or a line break. */
 function field(v: string | number | null): string {
-  if (v === null) return "";
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return v === null ? "" : csvField(String(v));
 }
 
 /** The first KiB of a file (enough for the header; the file may be hours of rows). */

@@ -47,6 +47,8 @@ export function eventLine(e: StudyEvent, c: Colors = plain): string {
       return `lem: ${e.failures} runs failed in a row; pausing ${e.pauseS} s, then one trial run`;
     case "study-stopping":
       return `lem: stopping the study: ${e.reason}`;
+    case "warning":
+      return `lem: warning: ${e.message}`;
     case "study-end": {
       const counts = Object.entries(e.counts)
         .filter(([, n]) => n > 0)
