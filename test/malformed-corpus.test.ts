@@ -1,8 +1,7 @@
 // The malformed-input corpus (test/fixtures/malformed: 126 cases of bad study files, damaged study
 // directories and bad command lines): every case is rejected with a usage or configuration
 // exit code, a message that names what is wrong and where (the manifest's words), no stack
-// trace, no raw control bytes, a bounded length. Cases marked fixedElsewhere are fixed on
-// another branch of issue 12 and counted by bench/malformed/run.mjs, not asserted here.
+// trace, no raw control bytes, a bounded length.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs module shared with bench/malformed/run.mjs
 import { loadCorpus, runCorpus } from "./support/malformed-corpus.mjs";
