@@ -250,3 +250,44 @@ describe("the counter-vs-integral cross-check", () => {
     expect(e.warnings.map((w) => w.code)).not.toContain("counter-integral-disagree");
   });
 });
+
+describe("counter drops outside the window and 64-bit counters", () => {
+  it("anchors normally when the counter was reset before the window opened", () => {
+    const d = syntheticSeries({ powerW: ramp, durationS: 8, intervalMs: 10 });
+    // A reset at 0.5 s, before the window [1, 6].
+    for (let i = 0; i < 50; i++) d.energyMJ[i] = d.energyMJ[i]! + 9_000_000;
+    const g = energyOfWindow([d], { startNs: ns(1), endNs: ns(6), intervalNs: 1e7 }).devices[0]!;
+    expect(g.methodReason).toBe(
+      "the energy counter updated 500 times inside the window; each edge was taken from the counter's last update before it plus the instant-power integral since",
+    );
+    expect(Math.abs(g.energyJ! - rampJ(1, 6))).toBeLessThan(0.003);
+  });
+
+  it("anchors normally when the counter was reset after the window closed", () => {
+    const d = syntheticSeries({ powerW: ramp, durationS: 8, intervalMs: 10 });
+    for (let i = 700; i < d.count; i++) d.energyMJ[i] = d.energyMJ[i]! - 1_000_000;
+    const g = energyOfWindow([d], { startNs: ns(1), endNs: ns(6), intervalNs: 1e7 }).devices[0]!;
+    expect(g.methodReason).toContain("each edge was taken from the counter's last update");
+    expect(Math.abs(g.energyJ! - rampJ(1, 6))).toBeLessThan(0.003);
+  });
+
+  it("takes a drop of a counter above 2^32 as a reset, not a 32-bit wrap", () => {
+    // A 64-bit counter at 2^33 mJ set back to 0 at 3 s, with no instant power to bridge it.
+    const d = without(syntheticSeries({ powerW: () => 200, durationS: 8, intervalMs: 10, counterStartMJ: 2 ** 33 }), SAMPLE_FIELDS.powerW);
+    for (let i = 300; i < d.count; i++) d.energyMJ[i] = d.energyMJ[i]! - 2 ** 33;
+    const g = energyOfWindow([d], { startNs: ns(1), endNs: ns(6), intervalNs: 1e7 }).devices[0]!;
+    expect(g.counterUnaccountedDrops).toBe(1);
+    expect(g.energyJ).toBeCloseTo(998, 1);
+  });
+
+  it("unwraps a wrap in the sample interval that holds the window's start, counting only its share", () => {
+    const d = without(
+      syntheticSeries({ powerW: () => 500, durationS: 8, intervalMs: 10, counterStartMJ: 2 ** 32 - 502_500, counterWrapMJ: 2 ** 32 }),
+      SAMPLE_FIELDS.powerW,
+    );
+    // The counter wraps between the samples at 1.00 and 1.01 s; the window opens at 1.005 s.
+    const g = energyOfWindow([d], { startNs: ns(1.005), endNs: ns(6.005), intervalNs: 1e7 }).devices[0]!;
+    expect(g.methodReason).toContain("summed step by step");
+    expect(g.energyJ).toBeCloseTo(2500, 1);
+  });
+});
