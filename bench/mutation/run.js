@@ -3,7 +3,9 @@
 // (stryker.config.mjs). `npm run mutation` runs every file of those folders (it takes long);
 // `npm run mutation -- lib/measure/window-energy.ts ...` runs only the files named;
 // `--tests test/a.test.ts,test/b.test.ts` runs the mutants against those test files only
-// (default: every test file of vitest.mutation.config.ts that imports the file). Each run is
+// (default: every test file of vitest.mutation.config.ts that imports the file); `--incremental`
+// reuses the previous run of the same files (Stryker's incremental mode: mutants whose code and
+// covering tests did not change keep their result; survivors meet any new test). Each run is
 // merged into today's report, bench/results/<date>-mutation.json (+ .md): per file its score,
 // when it was run, and every surviving mutant, named equivalent (bench/mutation/equivalent-mutants.json,
 // with the reason) or not. Files of the scope never run are listed as such.
@@ -39,20 +41,22 @@ function scopeFiles() {
 }
 
 function usage(message) {
-  console.error(`${message}\nusage: npm run mutation [-- [--tests T.test.ts,...] FILE.ts ...]   (files under ${SCOPE.join(", ")})`);
+  console.error(`${message}\nusage: npm run mutation [-- [--incremental] [--tests T.test.ts,...] FILE.ts ...]   (files under ${SCOPE.join(", ")})`);
   process.exit(2);
 }
 
 const all = scopeFiles();
 const argv = process.argv.slice(2);
 let tests = null;
+let incremental = false;
 const args = [];
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "--tests") {
     tests = argv[++i];
     if (!tests) usage("--tests needs a comma-separated list of test files");
     for (const t of tests.split(",")) if (!existsSync(join(root, t))) usage(`no such test file: ${t}`);
-  } else if (argv[i].startsWith("-")) usage(`unknown option ${argv[i]}`);
+  } else if (argv[i] === "--incremental") incremental = true;
+  else if (argv[i].startsWith("-")) usage(`unknown option ${argv[i]}`);
   else args.push(argv[i]);
 }
 if (tests) process.env.LEM_MUTATION_TESTS = tests;
@@ -79,10 +83,14 @@ function equivalenceOf(file, m) {
   return e ? e.reason : null;
 }
 
+const before = JSON.parse(readFileSync(join(root, "bench/mutation/before-issue-16.json"), "utf8")).scorePercent;
 const started = new Date();
+// Stryker's own report of this set of files, also the base of an incremental run of them.
+const strykerReport = `bench/results/tmp/mutation/${args.length ? args.map((a) => a.replace(/^lib\//, "").replace(/[^\w.-]+/g, "_")).join("+").slice(0, 180) : "all"}.json`;
 const results = await new Stryker({
   mutate: targets,
-  jsonReporter: { fileName: "bench/results/tmp/mutation/stryker-report.json" },
+  jsonReporter: { fileName: strykerReport },
+  ...(incremental ? { incremental: true, incrementalFile: strykerReport } : {}),
 }).runMutationTest();
 
 const byFile = new Map(targets.map((f) => [f, []]));
@@ -116,6 +124,7 @@ for (const [file, rs] of byFile) {
   const pct = (x, n) => (n === 0 ? null : Math.round((1000 * x) / n) / 10);
   files[file] = {
     ranAt: started.toISOString(),
+    incremental,
     tests: tests ? tests.split(",") : "every related test file of vitest.mutation.config.ts",
     mutants: valid,
     killed,
@@ -126,6 +135,7 @@ for (const [file, rs] of byFile) {
     equivalent,
     /** Stryker's score: detected / valid mutants. */
     scorePercent: pct(killed + timeout, valid),
+    beforeIssue16Percent: before[file] ?? null,
     /** Score over the mutants not named equivalent. */
     scoreExcludingEquivalentPercent: pct(killed + timeout, valid - equivalent),
     goalPercent: goalOf(file),
@@ -137,7 +147,7 @@ for (const [file, rs] of byFile) {
 const run = Object.keys(files).filter((f) => all.includes(f)).sort();
 const report = {
   tool: "StrykerJS 9.6.1 (@stryker-mutator/core, @stryker-mutator/vitest-runner), stryker.config.mjs, tests of vitest.mutation.config.ts",
-  command: "npm run mutation [-- [--tests T.test.ts,...] FILE.ts ...]",
+  command: "npm run mutation [-- [--incremental] [--tests T.test.ts,...] FILE.ts ...]",
   updatedAt: new Date().toISOString(),
   scope: SCOPE,
   filesRun: run,
@@ -153,11 +163,11 @@ const md = [
   "",
   `StrykerJS 9.6.1 over ${SCOPE.join(", ")} (\`npm run mutation\`). Score = killed / (mutants - named equivalent).`,
   "",
-  "| file | mutants | killed | survived | no coverage | equivalent | score | goal | run at |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+  "| file | before (issue 16) | mutants | killed | survived | no coverage | equivalent | score | goal | run at |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   ...run.map((f) => {
     const s = files[f];
-    return `| ${f} | ${s.mutants} | ${s.killed + s.timeout} | ${s.survived} | ${s.noCoverage} | ${s.equivalent} | ${s.scoreExcludingEquivalentPercent ?? "-"} % (raw ${s.scorePercent ?? "-"} %) | ${s.goalPercent} % ${s.meetsGoal ? "met" : "NOT met"} | ${s.ranAt} |`;
+    return `| ${f} | ${before[f] === undefined ? "-" : `${before[f]} %`} | ${s.mutants} | ${s.killed + s.timeout} | ${s.survived} | ${s.noCoverage} | ${s.equivalent} | ${s.scoreExcludingEquivalentPercent ?? "-"} % (raw ${s.scorePercent ?? "-"} %) | ${s.goalPercent} % ${s.meetsGoal ? "met" : "NOT met"} | ${s.ranAt} |`;
   }),
   "",
   `Not run: ${report.filesNotRun.length ? report.filesNotRun.join(", ") : "none"}.`,
