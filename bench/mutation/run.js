@@ -5,7 +5,8 @@
 // `--tests test/a.test.ts,test/b.test.ts` runs the mutants against those test files only
 // (default: every test file of vitest.mutation.config.ts that imports the file); `--incremental`
 // reuses the previous run of the same files (Stryker's incremental mode: mutants whose code and
-// covering tests did not change keep their result; survivors meet any new test). Each run is
+// covering tests did not change keep their result; survivors meet any new test); `--report` runs
+// nothing and rewrites today's report with the equivalent mutants as now listed. Each run is
 // merged into today's report, bench/results/<date>-mutation.json (+ .md): per file its score,
 // when it was run, and every surviving mutant, named equivalent (bench/mutation/equivalent-mutants.json,
 // with the reason) or not. Files of the scope never run are listed as such.
@@ -41,7 +42,7 @@ function scopeFiles() {
 }
 
 function usage(message) {
-  console.error(`${message}\nusage: npm run mutation [-- [--incremental] [--tests T.test.ts,...] FILE.ts ...]   (files under ${SCOPE.join(", ")})`);
+  console.error(`${message}\nusage: npm run mutation [-- [--report] [--incremental] [--tests T.test.ts,...] FILE.ts ...]   (files under ${SCOPE.join(", ")})`);
   process.exit(2);
 }
 
@@ -49,6 +50,7 @@ const all = scopeFiles();
 const argv = process.argv.slice(2);
 let tests = null;
 let incremental = false;
+let reportOnly = false;
 const args = [];
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "--tests") {
@@ -56,6 +58,7 @@ for (let i = 0; i < argv.length; i++) {
     if (!tests) usage("--tests needs a comma-separated list of test files");
     for (const t of tests.split(",")) if (!existsSync(join(root, t))) usage(`no such test file: ${t}`);
   } else if (argv[i] === "--incremental") incremental = true;
+  else if (argv[i] === "--report") reportOnly = true;
   else if (argv[i].startsWith("-")) usage(`unknown option ${argv[i]}`);
   else args.push(argv[i]);
 }
@@ -87,13 +90,16 @@ const before = JSON.parse(readFileSync(join(root, "bench/mutation/before-issue-1
 const started = new Date();
 // Stryker's own report of this set of files, also the base of an incremental run of them.
 const strykerReport = `bench/results/tmp/mutation/${args.length ? args.map((a) => a.replace(/^lib\//, "").replace(/[^\w.-]+/g, "_")).join("+").slice(0, 180) : "all"}.json`;
-const results = await new Stryker({
-  mutate: targets,
-  jsonReporter: { fileName: strykerReport },
-  ...(incremental ? { incremental: true, incrementalFile: strykerReport } : {}),
-}).runMutationTest();
+// --report: no run; today's report is rewritten with the equivalent mutants as listed now.
+const results = reportOnly
+  ? []
+  : await new Stryker({
+      mutate: targets,
+      jsonReporter: { fileName: strykerReport },
+      ...(incremental ? { incremental: true, incrementalFile: strykerReport } : {}),
+    }).runMutationTest();
 
-const byFile = new Map(targets.map((f) => [f, []]));
+const byFile = new Map(reportOnly ? [] : targets.map((f) => [f, []]));
 for (const r of results) {
   const file = relative(root, resolve(root, r.fileName));
   if (!byFile.has(file)) byFile.set(file, []);
@@ -115,13 +121,10 @@ for (const [file, rs] of byFile) {
   const survivors = rs
     .filter((r) => r.status === "Survived" || r.status === "NoCoverage")
     .map((r) => {
-      const m = { line: r.location.start.line, status: r.status, mutator: r.mutatorName, original: originalOf(source, r.location), replacement: r.replacement ?? "" };
-      return { ...m, equivalent: equivalenceOf(file, m) };
+      return { line: r.location.start.line, status: r.status, mutator: r.mutatorName, original: originalOf(source, r.location), replacement: r.replacement ?? "" };
     })
     .sort((a, b) => a.line - b.line);
   const valid = killed + timeout + survived + noCoverage;
-  const equivalent = survivors.filter((s) => s.equivalent !== null).length;
-  const pct = (x, n) => (n === 0 ? null : Math.round((1000 * x) / n) / 10);
   files[file] = {
     ranAt: started.toISOString(),
     incremental,
@@ -132,14 +135,26 @@ for (const [file, rs] of byFile) {
     survived,
     noCoverage,
     errors,
+    survivors,
+  };
+}
+// Equivalence and scores, for every file of the report (the list may have grown since a file ran).
+const pct = (x, n) => (n === 0 ? null : Math.round((1000 * x) / n) / 10);
+for (const [file, f] of Object.entries(files)) {
+  const survivors = f.survivors.map((m) => ({ ...m, equivalent: equivalenceOf(file, m) }));
+  const detected = f.killed + f.timeout;
+  const equivalent = survivors.filter((m) => m.equivalent !== null).length;
+  const { survivors: _old, ...counts } = f;
+  files[file] = {
+    ...counts,
     equivalent,
     /** Stryker's score: detected / valid mutants. */
-    scorePercent: pct(killed + timeout, valid),
+    scorePercent: pct(detected, f.mutants),
     beforeIssue16Percent: before[file] ?? null,
     /** Score over the mutants not named equivalent. */
-    scoreExcludingEquivalentPercent: pct(killed + timeout, valid - equivalent),
+    scoreExcludingEquivalentPercent: pct(detected, f.mutants - equivalent),
     goalPercent: goalOf(file),
-    meetsGoal: valid === 0 || pct(killed + timeout, valid - equivalent) >= goalOf(file),
+    meetsGoal: f.mutants === 0 || pct(detected, f.mutants - equivalent) >= goalOf(file),
     unexplainedSurvivors: survivors.length - equivalent,
     survivors,
   };
@@ -147,7 +162,7 @@ for (const [file, rs] of byFile) {
 const run = Object.keys(files).filter((f) => all.includes(f)).sort();
 const report = {
   tool: "StrykerJS 9.6.1 (@stryker-mutator/core, @stryker-mutator/vitest-runner), stryker.config.mjs, tests of vitest.mutation.config.ts",
-  command: "npm run mutation [-- [--incremental] [--tests T.test.ts,...] FILE.ts ...]",
+  command: "npm run mutation [-- [--report] [--incremental] [--tests T.test.ts,...] FILE.ts ...]",
   updatedAt: new Date().toISOString(),
   scope: SCOPE,
   filesRun: run,
