@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidOptionsError } from "../lib/errors.js";
 import { planRuns, seedFromHash, type PlannedRun, type RunOrder } from "../lib/study/plan.js";
 import { williamsDesign } from "../lib/study/williams.js";
+import { carryOverBlock } from "../lib/study/carry-over.js";
 
 const ORDERS: RunOrder[] = ["sequential", "interleaved", "shuffled", "reverse", "latin-square"];
 const cycleOrders = (runs: PlannedRun[], cycles: number) =>
@@ -54,17 +55,21 @@ describe("every run order", () => {
 });
 
 describe("latin-square", () => {
-  it.each([2, 3, 4, 5])("n = %i: a full design's worth of cycles uses every row of the Williams design once", (n) => {
-    const rows = williamsDesign(n);
+  it.each([2, 3, 4, 5])("n = %i: a full carry-over block of cycles uses every row of the block once, each a Williams row or its relabelled copy", (n) => {
+    const rows = carryOverBlock(n);
     const runs = planRuns({ experiments: n, cycles: rows.length, order: "latin-square", seed: 0 });
     const key = (r: number[]) => r.join(",");
     expect(cycleOrders(runs, rows.length).map(key).sort()).toEqual(rows.map(key).sort());
+    // The block holds the Williams square itself (for even n, beside a relabelled copy of it).
+    expect(rows.map(key)).toEqual(expect.arrayContaining(williamsDesign(n).map(key)));
   });
 
-  it("orders every cycle as some row of the Williams design", () => {
-    const rows = williamsDesign(4).map((r) => r.join(","));
+  it("orders every cycle as some row of the carry-over block, repeating the block", () => {
+    const rows = carryOverBlock(4).map((r) => r.join(","));
     const runs = planRuns({ experiments: 4, cycles: 9, order: "latin-square", seed: 0 });
-    for (const order of cycleOrders(runs, 9)) expect(rows).toContain(order.join(","));
+    const orders = cycleOrders(runs, 9).map((o) => o.join(","));
+    for (const order of orders) expect(rows).toContain(order);
+    expect(orders[8]).toBe(orders[0]);
   });
 
   it("ignores the seed", () => {
