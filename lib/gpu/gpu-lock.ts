@@ -10,6 +10,9 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { LemError } from "../errors.js";
+import { groupAlive, pidAlive } from "../process/alive.js";
+
+export { pidAlive };
 
 export interface GpuLockHolder {
   study: string;
@@ -56,15 +59,6 @@ export function gpuLockFile(uuid: string): string {
 }
 
 /** Whether `pid` is a live process on this host (EPERM: alive, owned by someone else). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function parseHolder(text: string): GpuLockHolder | undefined {
   try {
@@ -81,17 +75,6 @@ function parseHolder(text: string): GpuLockHolder | undefined {
 /** A lock on another host cannot be checked, so it counts as held. */
 function isStale(holder: GpuLockHolder): boolean {
   return holder.host === hostname() && !pidAlive(holder.pid) && (holder.childPgid === undefined || !groupAlive(holder.childPgid));
-}
-
-/** Whether any process of group `pgid` lives (EPERM: alive, owned by someone else). */
-function groupAlive(pgid: number): boolean {
-  if (!Number.isInteger(pgid) || pgid <= 0) return false;
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 type LockState = { kind: "free" } | { kind: "held"; holder: GpuLockHolder } | { kind: "stale"; text: string };

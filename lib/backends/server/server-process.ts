@@ -3,12 +3,15 @@
  * whatever workers it forked), its output written straight to a log file by the child itself,
  * and tracked so that an exiting lem takes it along. Spawns; never samples.
  */
-import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { execa, type Options } from "execa";
 import { InvalidOptionsError } from "../../errors.js";
 import { trackGroup, untrackGroup } from "../child-process.js";
 import { supervisedArgv } from "../supervise.js";
 import { openAppendNoFollow } from "../../fs/inside-dir.js";
+import { groupAlive } from "../../process/alive.js";
+
+export { groupAlive };
 
 export interface StartServerOptions {
   argv: string[];
@@ -48,40 +51,6 @@ export interface ServerHandle {
   stop(graceMs: number): Promise<ServerStopOutcome>;
 }
 
-/**
- * True while a live process of the group exists. Zombies do not count: an orphaned worker that
- * died is not reaped where PID 1 does not reap (some containers), yet it holds nothing.
- */
-export function groupAlive(pgid: number): boolean {
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return killProbe(pgid);
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // ended meanwhile
-    }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true;
-  }
-  return false;
-}
-
-function killProbe(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
