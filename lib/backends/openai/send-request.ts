@@ -20,6 +20,8 @@ export interface SendRequestOptions extends Omit<RequestBodyOptions, "prompt"> {
   requestTimeoutMs: number;
   /** Cancels the request; the record then says "aborted". */
   signal?: AbortSignal;
+  /** The connections to send it on; absent: Node's shared pool (kept-alive connections). */
+  dispatcher?: Agent;
 }
 
 /** Why a request failed: "connection" ones (refused, dropped) suggest the server is gone. */
@@ -104,7 +106,7 @@ export async function sendRequestClassified(o: SendRequestOptions): Promise<Sent
       });
     let response: Response;
     try {
-      response = await send();
+      response = await send(o.dispatcher);
     } catch (e) {
       // A kept-alive connection the server closed just as it was reused fails before any byte
       // of a response: the server never read the request (llama-server does this under load).
