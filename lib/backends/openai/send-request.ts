@@ -109,9 +109,10 @@ export async function sendRequestClassified(o: SendRequestOptions): Promise<Sent
       response = await send(o.dispatcher);
     } catch (e) {
       // A kept-alive connection the server closed just as it was reused fails before any byte
-      // of a response: the server never read the request (llama-server does this under load).
-      // Sent again once, on a connection of its own (another pooled one may be just as stale);
-      // a server that is really gone fails again.
+      // of a response: the server never read the request (llama-server closes the connection
+      // after every streamed response, though it announced keep-alive; runWorkload then stops
+      // reusing connections). Sent again once, on a connection of its own (another pooled one
+      // may be just as stale); a server that is really gone fails again.
       if (controller.signal.aborted || !isDroppedConnection(e)) throw e;
       retries++;
       freshConnection = new Agent({ connections: 1 });
