@@ -358,6 +358,18 @@ describe("runWorkload against the fake server", () => {
     expect(summarizeRequests(outcome.requests).outputTokens).toBe(48);
   });
 
+  it("stops reusing connections once a server has dropped one that it announced to keep (llama-server closes after every stream)", async () => {
+    // As cpp-httplib 0.54.1 in llama-server: "Keep-Alive: timeout=5, max=100", then the close.
+    const server = await startFakeServer(["--close-after-stream-ms", "50", "--ttft-ms", "2", "--token-ms", "1", "--tokens", "4"]);
+    const outcome = await runWorkload(options(server, { prompts: prompts(10), concurrency: 1 }));
+    expect(outcome.requests.filter((r) => r.error !== null).map((r) => `${r.index}: ${r.error}`)).toEqual([]);
+    const stats = (await server.stats()) as FakeServerStats & { droppedOnReuse?: number };
+    // Only the request that found out is sent again; every later one opens its own connection.
+    expect(outcome.requests.filter((r) => r.retries === 1)).toHaveLength(1);
+    expect(stats.droppedOnReuse).toBe(1);
+    expect(summarizeRequests(outcome.requests).outputTokens).toBe(40);
+  });
+
   it("records failing requests with their HTTP error and completes the others", async () => {
     const server = await startFakeServer(["--fail-every", "3", "--ttft-ms", "5", "--token-ms", "2", "--tokens", "4"]);
     // One at a time, so the server's every-3rd request is the workload's index 2, 5, 8.

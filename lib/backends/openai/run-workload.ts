@@ -5,6 +5,7 @@
  * failure never stops the others. Spawns nothing and samples nothing.
  */
 import { setMaxListeners } from "node:events";
+import { Agent } from "undici";
 import type { Prompt } from "../../datasets/prompt.js";
 import { InvalidOptionsError } from "../../errors.js";
 import type { RequestRecord } from "../request-record.js";
@@ -76,6 +77,12 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadOutcome> 
   let callbackFailure: { error: unknown } | null = null;
   const stopped = () => cancel.signal.aborted || serverGone || callbackFailure !== null;
 
+  // A server that dropped a connection it had announced to keep (llama-server closes the
+  // connection after every streamed response, yet says "Keep-Alive: timeout=5, max=100") would
+  // race every later reuse: from then on each request opens its own connection and says
+  // "Connection: close" (undici's pipelining 0), so none needs sending again.
+  let ownConnections: Agent | undefined;
+
   const startNs = process.hrtime.bigint();
   try {
     for (let i = 0; i < o.prompts.length && !stopped(); i++) {
@@ -101,8 +108,10 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadOutcome> 
         requestTimeoutMs: o.requestTimeoutMs,
         signal: cancel.signal,
         ...(o.extraBody ? { extraBody: o.extraBody } : {}),
+        ...(ownConnections ? { dispatcher: ownConnections } : {}),
       }).then(({ record, failure }) => {
         requests.push(record);
+        if (record.retries) ownConnections ??= new Agent({ pipelining: 0 });
         if (failure === "connection") {
           consecutiveConnectionErrors += 1;
           if (consecutiveConnectionErrors >= maxConnectionErrors) serverGone = true;
@@ -128,6 +137,8 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadOutcome> 
     throw e;
   } finally {
     o.signal?.removeEventListener("abort", onAbort);
+    // Every request has finished: its connections are closed already ("Connection: close").
+    ownConnections?.close().catch(() => undefined);
   }
   const endNs = process.hrtime.bigint();
   if (callbackFailure) throw (callbackFailure as { error: unknown }).error;

@@ -20,6 +20,8 @@ export interface SendRequestOptions extends Omit<RequestBodyOptions, "prompt"> {
   requestTimeoutMs: number;
   /** Cancels the request; the record then says "aborted". */
   signal?: AbortSignal;
+  /** The connections to send it on; absent: Node's shared pool (kept-alive connections). */
+  dispatcher?: Agent;
 }
 
 /** Why a request failed: "connection" ones (refused, dropped) suggest the server is gone. */
@@ -104,12 +106,13 @@ export async function sendRequestClassified(o: SendRequestOptions): Promise<Sent
       });
     let response: Response;
     try {
-      response = await send();
+      response = await send(o.dispatcher);
     } catch (e) {
       // A kept-alive connection the server closed just as it was reused fails before any byte
-      // of a response: the server never read the request (llama-server does this under load).
-      // Sent again once, on a connection of its own (another pooled one may be just as stale);
-      // a server that is really gone fails again.
+      // of a response: the server never read the request (llama-server closes the connection
+      // after every streamed response, though it announced keep-alive; runWorkload then stops
+      // reusing connections). Sent again once, on a connection of its own (another pooled one
+      // may be just as stale); a server that is really gone fails again.
       if (controller.signal.aborted || !isDroppedConnection(e)) throw e;
       retries++;
       freshConnection = new Agent({ connections: 1 });
