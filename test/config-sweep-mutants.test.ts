@@ -68,6 +68,7 @@ describe("the base", () => {
     expect(() => checkPartialExperiment({ model: 5 }, undefined, "")).toThrow(/^model: expected a string, found 5$/);
     expect(() => checkPartialExperiment({ model: 5 }, undefined, "extends")).toThrow(/^extends\.model: expected a string, found 5$/);
     expect(() => checkPartialExperiment({ dataset: { prompts: "x" } }, undefined, "base")).toThrow(/^base\.dataset\.prompts: /);
+    expect(() => checkPartialExperiment({ "a b": 1 }, undefined, "base")).toThrow(/^base\["a b"\]: unknown key, expected one of name, model, /);
   });
 });
 
