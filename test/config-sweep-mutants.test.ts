@@ -24,6 +24,8 @@ describe("sweep keys and their messages", () => {
 
   it("read a backend prefix only at the start of the key", () => {
     expect(() => expand({ sweep: { "9command:params.batch_size": [1] } })).toThrow('"9command:params" is not a field of an experiment');
+    // A line break ends the match: the key is not silently cut to its first line.
+    expect(() => expand({ sweep: { "command:params.batch_size\nx": [1] } })).toThrow('"command:params" is not a field of an experiment');
   });
 
   it("name the whole dotted path of an unknown nested field", () => {
@@ -60,6 +62,10 @@ describe("the base", () => {
   });
 
   it("may leave the command to the sweep", () => {
+    expect(() => expand({ sweep: { "dataset.prompts": [8] } }, { ...base, command: 5 })).toThrow("base.command: expected a mapping (object), found 5");
+    expect(() => expand({ sweep: { "dataset.prompts": [8] } }, { ...base, command: { argv: [] } })).toThrow(
+      "base.command.argv: expected a non-empty list, found a list of 0",
+    );
     const x = expand({ sweep: { "command.argv": [["node", "a.mjs"]] } }, { model: "sim/tiny-model", backend: "command" });
     expect(x.experiments.map((e) => e.config.command?.argv)).toEqual([["node", "a.mjs"]]);
   });
@@ -67,6 +73,7 @@ describe("the base", () => {
   it("is checked with its problems' paths under the prefix given", () => {
     expect(() => checkPartialExperiment({ model: 5 }, undefined, "")).toThrow(/^model: expected a string, found 5$/);
     expect(() => checkPartialExperiment({ model: 5 }, undefined, "extends")).toThrow(/^extends\.model: expected a string, found 5$/);
+    expect(() => checkPartialExperiment(5 as unknown as Record<string, unknown>, undefined, "extends")).toThrow(/^extends: /);
     expect(() => checkPartialExperiment({ dataset: { prompts: "x" } }, undefined, "base")).toThrow(/^base\.dataset\.prompts: /);
     expect(() => checkPartialExperiment({ "a b": 1 }, undefined, "base")).toThrow(/^base\["a b"\]: unknown key, expected one of name, model, /);
   });
@@ -83,6 +90,7 @@ describe("invalid points", () => {
       "skipped the point params.model_path=a/x, params.batch_size=-1: bad",
     );
     expect(describeInvalidPoint({ sweepValues: {}, reason: "bad" })).toBe("skipped the base experiment: bad");
+    expect(describeInvalidPoint({ sweepValues: { "command.argv": ["a", "b"] }, reason: "bad" })).toBe('skipped the point command.argv=["a","b"]: bad');
   });
 
   it("that are equal are counted once, the others as duplicates", () => {
@@ -159,6 +167,19 @@ describe("slugs, exactly", () => {
 
   it("fall back to 'experiment' when nothing readable is left", () => {
     expect(slugs({ experiments: [{ name: "---" }] })).toEqual(["experiment"]);
+  });
+
+  it("count further collisions up from 2", () => {
+    const hash = expand({ experiments: [{ name: "run", "dataset.prompts": 2 }] }).experiments[0]!.hash.slice(0, 6);
+    const x = expand({
+      experiments: [
+        { name: "run", "dataset.prompts": 1 },
+        { name: `run-${hash}`, "dataset.prompts": 3 },
+        { name: `run-${hash}-2`, "dataset.prompts": 4 },
+        { name: "run", "dataset.prompts": 2 },
+      ],
+    });
+    expect(x.experiments.map((e) => e.slug)).toEqual(["run", `run-${hash}`, `run-${hash}-2`, `run-${hash}-3`]);
   });
 
   it("cut a colliding slug before the hash, dropping the separators at the cut only", () => {
