@@ -61,6 +61,17 @@ describe("the base", () => {
     expect(() => expand({ sweep: { "params.batch_size": [1] } }, { ...base, model: 5 })).toThrow("base.model: expected a string, found 5");
   });
 
+  it("may leave the openai backend's server to the sweep", () => {
+    const x = expand({ sweep: { "server.url": ["http://127.0.0.1:8000"] } }, { model: "sim/tiny-model", backend: "openai" });
+    expect(x.experiments.map((e) => e.config.server?.url)).toEqual(["http://127.0.0.1:8000"]);
+  });
+
+  it("is refused for a rule between fields it sets itself: an attached server in a container", () => {
+    expect(() => expand({ sweep: { "dataset.prompts": [8] } }, { model: "sim/tiny-model", backend: "openai", server: { url: "http://127.0.0.1:8000" }, docker: { image: "x" } })).toThrow(
+      "base.docker: an attached server (server.url) is not started by lem, so it cannot run in lem's container; remove docker or server.url",
+    );
+  });
+
   it("may leave the command to the sweep", () => {
     expect(() => expand({ sweep: { "dataset.prompts": [8] } }, { ...base, command: 5 })).toThrow("base.command: expected a mapping (object), found 5");
     expect(() => expand({ sweep: { "dataset.prompts": [8] } }, { ...base, command: { argv: [] } })).toThrow(
