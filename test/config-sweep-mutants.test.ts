@@ -72,6 +72,12 @@ describe("the base", () => {
     );
   });
 
+  it("is refused for a rule inside the server section it sets: both server.url and server.argv", () => {
+    expect(() => expand({ sweep: { "dataset.prompts": [8] } }, { model: "sim/tiny-model", backend: "openai", server: { url: "http://127.0.0.1:8000", argv: ["srv"] } })).toThrow(
+      "base.server.url: give server.url (attach to a running server) or server.argv (lem starts it), not both",
+    );
+  });
+
   it("may leave the command to the sweep", () => {
     expect(() => expand({ sweep: { "dataset.prompts": [8] } }, { ...base, command: 5 })).toThrow("base.command: expected a mapping (object), found 5");
     expect(() => expand({ sweep: { "dataset.prompts": [8] } }, { ...base, command: { argv: [] } })).toThrow(
