@@ -166,7 +166,8 @@ function baseProblems(base: PlainObject): ConfigProblem[] {
   const issues = r.error.issues.filter((issue) => {
     const input = (issue as { input?: unknown }).input;
     if ((issue.code === "invalid_type" || issue.code === "invalid_value") && input === undefined) return false;
-    if (issue.code === "custom" && issue.path.length === 1 && issue.path[0] === "command") return false;
+    // A backend's own section (command, or openai's server) is a missing field too: the sweep may set it.
+    if (issue.code === "custom" && issue.path.length === 1 && (issue.path[0] === "command" || issue.path[0] === "server")) return false;
     return true;
   });
   return problemsFromIssues(issues, ExperimentSchema);

@@ -94,9 +94,16 @@ export function mapCudaVisibleDevices(
     if (entry.kind === "index") {
       if (useCuda) {
         const dev = cuda.devices[entry.ordinal];
-        if (!dev || dev.nvmlIndex === undefined) {
+        if (!dev) {
           throw new CudaVisibleDevicesError(
             `${where} names CUDA device ${entry.ordinal}, but CUDA sees ${cuda.devices.length} device(s) (0-${cuda.devices.length - 1}).`,
+          );
+        }
+        if (dev.nvmlIndex === undefined) {
+          // A device CUDA sees but NVML does not list cannot be measured: saying "CUDA sees N devices" would contradict the entry.
+          throw new CudaVisibleDevicesError(
+            `${where} names CUDA device ${entry.ordinal} (${dev.uuid}), which NVML does not list, so lem cannot measure it. ` +
+              `Name a GPU that "lem devices" lists, by UUID.`,
           );
         }
         const gpu = gpus.find((g) => g.index === dev.nvmlIndex);
@@ -165,7 +172,8 @@ export function resolveCudaVisibleDevices(spec: string | undefined = process.env
         notes: [],
       };
     }
-    return mapCudaVisibleDevices(gpus.map((g) => String(g.index)).join(","), gpus, undefined, findUuid, "PCI_BUS_ID");
+    // The mapping is of the value examined (unset), not of the index list it is computed from.
+    return { ...mapCudaVisibleDevices(gpus.map((g) => String(g.index)).join(","), gpus, undefined, findUuid, "PCI_BUS_ID"), spec };
   }
   if (own !== undefined && own !== spec && parseCudaVisibleDevices(spec).some((e) => e.kind === "index")) {
     // The driver enumerated only this process's own CUDA_VISIBLE_DEVICES: other indices cannot be mapped.
