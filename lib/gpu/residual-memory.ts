@@ -6,6 +6,7 @@
 import { NvmlError } from "../errors.js";
 import { computeProcesses, listDevices, type GpuDevice, type GpuProcess } from "./devices.js";
 import { nvmlStatus } from "./provider.js";
+import { abortableSleep } from "../timing/abortable-sleep.js";
 
 export interface ResidualMemoryOptions {
   /** NVML indices of every GPU the experiment uses. */
@@ -108,20 +109,6 @@ function readAll(options: ResidualMemoryOptions, thresholdMiB: number): DeviceRe
   return options.devices.map((index) => readDevice(index, all, options, thresholdMiB));
 }
 
-/** Sleeps `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done);
-    if (signal?.aborted) done();
-  });
-}
-
 /**
  * Checks every GPU in `options.devices` for memory in use beyond its idle level. Never throws
  * for NVML trouble: without NVML the check is skipped (a debug note); an NVML error on one
@@ -145,7 +132,7 @@ export async function checkResidualMemory(options: ResidualMemoryOptions): Promi
   while (waitMs > 0 && !options.signal?.aborted && readings.some((r) => r.residual !== undefined)) {
     const leftMs = waitMs - (performance.now() - startMs);
     if (leftMs <= 0) break;
-    await sleep(Math.min(pollMs, leftMs), options.signal);
+    await abortableSleep(Math.min(pollMs, leftMs), options.signal);
     readings = readAll(options, thresholdMiB);
   }
   const waitedMs = waitMs > 0 ? Math.round(performance.now() - startMs) : 0;

@@ -11,6 +11,7 @@ import { InvalidOptionsError, LemError } from "../errors.js";
 import { Recorder } from "./recorder.js";
 import { energyOfWindow } from "./window-energy.js";
 import { BaselineValiditySchema, judgeBaseline } from "./baseline-validity.js";
+import { abortableSleep } from "../timing/abortable-sleep.js";
 
 export const DeviceBaselineSchema = z.object({
   index: z.number().int(),
@@ -58,20 +59,6 @@ export class BaselineInterruptedError extends LemError {
   }
 }
 
-/** Sleeps `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done);
-    if (signal?.aborted) done();
-  });
-}
-
 function stdOf(values: number[]): number | null {
   if (values.length < 2) return null;
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
@@ -98,7 +85,7 @@ export async function measureBaseline(options: MeasureBaselineOptions = {}): Pro
   const recorder = new Recorder({ devices, intervalMs });
   let series;
   try {
-    await sleep(durationS * 1000, options.signal);
+    await abortableSleep(durationS * 1000, options.signal);
   } finally {
     series = recorder.stop();
   }

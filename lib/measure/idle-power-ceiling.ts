@@ -1,9 +1,9 @@
 /**
  * The highest mean power lem accepts as "idle" for a GPU model: a baseline above it was taken
- * on a GPU that was doing something. Ceilings, not typical values: each is about twice the
- * idle draw public nvidia-smi listings show for that board with persistence mode on, so a
- * real idle board passes with room and a loaded one does not. Unlisted boards get a generic
- * ceiling relative to their power limit.
+ * on a GPU that was doing something. Ceilings, not typical values: each is set at about twice
+ * the board's typical idle draw, so a real idle board passes with room and a loaded one does
+ * not. Estimates, not measured by lem (docs/measurement.md): correct them from bench/gpu runs.
+ * Unlisted boards get a generic ceiling relative to their power limit.
  */
 
 /** Model name fragments, most specific first ("A100" before "A10"), and their ceiling in W. */

@@ -44,6 +44,7 @@ import { redactRecordedConfig, redactText } from "../redact/index.js";
 import { writeReport } from "../report/index.js";
 import { loadDataset, writePromptsJsonl } from "../datasets/index.js";
 import type { Prompt } from "../datasets/prompt.js";
+import { abortableSleep } from "../timing/abortable-sleep.js";
 
 export class StudyChangedError extends LemError {
   constructor(dir: string, differences: string[]) {
@@ -430,19 +431,6 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
     locks.release();
     process.off("exit", releaseOnExit);
   }
-}
-
-/** Sleeps, or less when `signal` aborts (Ctrl-C must not wait out a pause). */
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done);
-  });
 }
 
 /** Every experiment's command and server templates must fill before anything runs (typos fail at once). */

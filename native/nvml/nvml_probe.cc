@@ -6,24 +6,12 @@
 #include <functional>
 
 #include "../sampler/device_reader.h"
+#include "field_value.h"
 #include "../sampler/sample.h"
 #include "provider.h"
 
 namespace lem {
 namespace {
-
-double fieldValue(const nvmlFieldValue_t& v) {
-  switch (v.valueType) {
-    case NVML_VALUE_TYPE_DOUBLE: return v.value.dVal;
-    case NVML_VALUE_TYPE_UNSIGNED_INT: return v.value.uiVal;
-    case NVML_VALUE_TYPE_UNSIGNED_LONG: return static_cast<double>(v.value.ulVal);
-    case NVML_VALUE_TYPE_UNSIGNED_LONG_LONG: return static_cast<double>(v.value.ullVal);
-    case NVML_VALUE_TYPE_SIGNED_LONG_LONG: return static_cast<double>(v.value.sllVal);
-    case NVML_VALUE_TYPE_SIGNED_INT: return v.value.siVal;
-    case NVML_VALUE_TYPE_UNSIGNED_SHORT: return v.value.usVal;
-    default: return NAN;
-  }
-}
 
 // Fills `values` with the given field ids and reads them; success only if every field succeeded.
 nvmlReturn_t readFields(const NvmlApi& api, nvmlDevice_t dev, const unsigned* ids, int n, nvmlFieldValue_t* values) {
@@ -193,7 +181,7 @@ std::vector<ReadingChanges> pollReadingChanges(const NvmlApi& api, unsigned inde
     if (nFields > 0) {
       if (readFields(api, dev, ids, nFields, fv) == NVML_SUCCESS) {
         for (size_t i = 0; i < 3; ++i)
-          if (slot[i] >= 0) record(i, t, fieldValue(fv[slot[i]]), &fv[slot[i]]);
+          if (slot[i] >= 0) record(i, t, fieldAsDouble(fv[slot[i]]), &fv[slot[i]]);
       } else {
         for (int i = 0; i < 3; ++i)
           if (slot[i] >= 0) ++out[i].failures, ++out[i].reads;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "../nvml/device_info.h"
+#include "../nvml/field_value.h"
 
 namespace lem {
 
@@ -30,19 +31,6 @@ bool isFatalForDevice(nvmlReturn_t code) {
 }
 
 namespace {
-
-double fieldAsDouble(const nvmlFieldValue_t& v) {
-  switch (v.valueType) {
-    case NVML_VALUE_TYPE_DOUBLE: return v.value.dVal;
-    case NVML_VALUE_TYPE_UNSIGNED_INT: return v.value.uiVal;
-    case NVML_VALUE_TYPE_UNSIGNED_LONG: return static_cast<double>(v.value.ulVal);
-    case NVML_VALUE_TYPE_UNSIGNED_LONG_LONG: return static_cast<double>(v.value.ullVal);
-    case NVML_VALUE_TYPE_SIGNED_LONG_LONG: return static_cast<double>(v.value.sllVal);
-    case NVML_VALUE_TYPE_SIGNED_INT: return v.value.siVal;
-    case NVML_VALUE_TYPE_UNSIGNED_SHORT: return v.value.usVal;
-    default: return NAN;
-  }
-}
 
 // On Ampere and newer (except GA100) nvmlDeviceGetPowerUsage is a 1 s average (nvml.h).
 bool powerUsageIsAverage(const NvmlApi& api, nvmlDevice_t dev, const std::string& name) {
