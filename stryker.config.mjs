@@ -11,6 +11,8 @@ export default {
     "lib/measure/**/*.ts",
     "lib/results/**/*.ts",
     "lib/study/**/*.ts",
+    "lib/study-format/**/*.ts",
+    "lib/random/**/*.ts",
     "lib/config/**/*.ts",
     "lib/gpu/**/*.ts",
   ],

@@ -52,7 +52,7 @@ export {
   type DeviceWindowEnergy,
   type WindowEnergyOptions,
 } from "./measure/window-energy.js";
-export { type MeasurementWarning, WARNING_LIMITS } from "./measure/measurement-warning.js";
+export { type MeasurementWarning, WARNING_LIMITS } from "./warnings/measurement-warning.js";
 export { measureBaseline, BaselineSchema, type Baseline, type DeviceBaseline } from "./measure/baseline.js";
 export { getBaseline, baselineKey, type BaselineRequest, type BaselineOutcome } from "./measure/baseline-cache.js";
 export { waitForThermalSettling, fixedGap, type ThermalSettling, type ThermalSettlingOptions } from "./measure/thermal-settling.js";
@@ -78,8 +78,9 @@ export {
 } from "./gpu/gpu-lock.js";
 export * from "./config/index.js";
 export { runStudy, planOf, StudyChangedError, type RunStudyOptions, type StudyOutcome, type StudyEvent, type StudyStatus } from "./study/runner.js";
-export { planRuns, seedFromHash, type PlannedRun } from "./study/plan.js";
-export { Manifest, ManifestSchema, studyDifferences, type ManifestData, type ManifestRun, type RunStatus } from "./study/manifest.js";
+export { planRuns, type PlannedRun } from "./study/plan.js";
+export { seedFromHash } from "./random/seed-from-hash.js";
+export { Manifest, ManifestSchema, studyDifferences, type ManifestData, type ManifestRun, type RunStatus } from "./study-format/manifest.js";
 export {
   RunResultSchema,
   computeDerived,

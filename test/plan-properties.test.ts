@@ -1,7 +1,8 @@
 // Properties of planRuns that hold however the latin-square order chains its cycles.
 import { describe, expect, it } from "vitest";
 import { InvalidOptionsError } from "../lib/errors.js";
-import { planRuns, seedFromHash, type PlannedRun, type RunOrder } from "../lib/study/plan.js";
+import { planRuns, type PlannedRun, type RunOrder } from "../lib/study/plan.js";
+import { seedFromHash } from "../lib/random/seed-from-hash.js";
 import { williamsDesign } from "../lib/study/williams.js";
 import { carryOverBlock } from "../lib/study/carry-over.js";
 

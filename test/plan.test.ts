@@ -1,6 +1,7 @@
 // Run orders: exact output for small cases, Williams balance, seeded shuffles.
 import { describe, expect, it } from "vitest";
-import { planRuns, seedFromHash, type PlannedRun, type RunOrder } from "../lib/study/plan.js";
+import { planRuns, type PlannedRun, type RunOrder } from "../lib/study/plan.js";
+import { seedFromHash } from "../lib/random/seed-from-hash.js";
 import { williamsDesign } from "../lib/study/williams.js";
 
 const ORDERS: RunOrder[] = ["sequential", "interleaved", "shuffled", "reverse", "latin-square"];

@@ -1,6 +1,6 @@
 // Names and places of a study's files.
 import { describe, expect, it } from "vitest";
-import { runDirName, runPaths, studyPaths } from "../lib/results/layout.js";
+import { runDirName, runPaths, studyPaths } from "../lib/study-format/layout.js";
 
 describe("runDirName", () => {
   it("pads position + 1 to 3 digits and shows the cycle 1-based", () => {

@@ -2,7 +2,7 @@
 import { describe as group, expect, it } from "vitest";
 import { bootstrapMeanInterval, quantileSorted } from "../lib/results/bootstrap.js";
 import { describe } from "../lib/results/stats.js";
-import { seededRandom } from "../lib/study/seeded-random.js";
+import { seededRandom } from "../lib/random/seeded-random.js";
 
 /** Approximately normal values (sum of 12 uniforms) with the given mean and sd. */
 function normalish(n: number, mean: number, sd: number, seed: number): number[] {

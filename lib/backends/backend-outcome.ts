@@ -3,7 +3,7 @@
  * a plain command, or a server driven by lem's workload): the window it marked, the requests
  * inside it, how it ended, and the engine's facts. lib/study turns it into energy and a result.
  */
-import type { MeasurementWarning } from "../measure/measurement-warning.js";
+import type { MeasurementWarning } from "../warnings/measurement-warning.js";
 import type { RequestRecord } from "./request-record.js";
 
 export interface EngineFacts {

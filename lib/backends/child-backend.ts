@@ -5,7 +5,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, rmSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import type { MeasurementWarning } from "../measure/measurement-warning.js";
+import type { MeasurementWarning } from "../warnings/measurement-warning.js";
 import type { BackendOutcome, EngineFacts, RequestTotals } from "./backend-outcome.js";
 import { runChild, type ChildOutcome } from "./child-process.js";
 import {

@@ -7,7 +7,7 @@
  */
 import type { ExperimentConfig, ServerBackendName } from "../config/schema.js";
 import type { Prompt } from "../datasets/prompt.js";
-import type { MeasurementWarning } from "../measure/measurement-warning.js";
+import type { MeasurementWarning } from "../warnings/measurement-warning.js";
 import type { BackendOutcome } from "./backend-outcome.js";
 import { runWorkload, sendRequest, steadyStateWindow, summarizeRequests, type WorkloadOptions } from "./openai/index.js";
 import { llamaCppModelPath } from "./llamacpp/llamacpp-argv.js";

@@ -6,7 +6,7 @@
  *   appearance, records in file order within a group (e.g. requests sharing a system prompt or
  *   a document, so prefix caching sees them back to back).
  */
-import { seededRandom, shuffled } from "../study/seeded-random.js";
+import { seededRandom, shuffled } from "../random/seeded-random.js";
 import { DatasetError } from "./dataset-error.js";
 
 export type DatasetOrder = "file" | "shuffled" | "grouped";

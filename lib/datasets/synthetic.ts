@@ -7,7 +7,7 @@
  * fixed list below.
  */
 import type { ExperimentConfig } from "../config/schema.js";
-import { randomInt, seededRandom, type Random } from "../study/seeded-random.js";
+import { randomInt, seededRandom, type Random } from "../random/seeded-random.js";
 import { approxTokenCount } from "./approx-tokens.js";
 import type { Prompt } from "./prompt.js";
 

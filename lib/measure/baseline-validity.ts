@@ -6,7 +6,7 @@
  * subtracted (adjusted energy null, raw kept); a doubtful one is used and flagged.
  */
 import { z } from "zod";
-import type { MeasurementWarning } from "./measurement-warning.js";
+import type { MeasurementWarning } from "../warnings/measurement-warning.js";
 import { idleCeiling } from "./idle-power-ceiling.js";
 import type { DeviceBaselinePower } from "./window-energy.js";
 

@@ -1,6 +1,6 @@
 /** GPUs that failed during a measurement (e.g. lost), and the warning each one earns. */
 import type { SamplerSummary } from "../gpu/power-sampler.js";
-import type { MeasurementWarning } from "./measurement-warning.js";
+import type { MeasurementWarning } from "../warnings/measurement-warning.js";
 
 export interface DeviceFailureRecord {
   index: number;

@@ -6,7 +6,7 @@
  */
 import { SAMPLE_FIELDS } from "../gpu/power-sampler.js";
 import { SLOWDOWN_REASONS, THROTTLE_REASONS, throttleReasonNames } from "../gpu/throttle-reasons.js";
-import { type MeasurementWarning, WARNING_LIMITS } from "./measurement-warning.js";
+import { type MeasurementWarning, WARNING_LIMITS } from "../warnings/measurement-warning.js";
 import { PiecewiseLinear } from "./piecewise-linear.js";
 import type { DeviceSeries } from "./timeline.js";
 import { coverageOf, coverageSummary, energyOverCoverageJ, MAX_MISSING_SHARE } from "./reading-coverage.js";

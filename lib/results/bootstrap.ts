@@ -2,7 +2,7 @@
  * Percentile bootstrap of the mean: resample the values with replacement, take the mean of
  * each resample, and read the interval off the sorted means. Seeded, so reproducible.
  */
-import { randomInt, seededRandom } from "../study/seeded-random.js";
+import { randomInt, seededRandom } from "../random/seeded-random.js";
 
 /** Quantile `p` (0..1) of sorted values, linear interpolation between order statistics. */
 export function quantileSorted(sorted: ArrayLike<number>, p: number): number {

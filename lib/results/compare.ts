@@ -8,7 +8,7 @@ import { quantileSorted } from "./bootstrap.js";
 import type { RunResult } from "./result-schema.js";
 import { DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES } from "./stats.js";
 import type { StudyOnDisk } from "./study-reader.js";
-import { randomInt, seededRandom } from "../study/seeded-random.js";
+import { randomInt, seededRandom } from "../random/seeded-random.js";
 
 /** The figures compared, in display order. */
 export const COMPARE_METRICS = ["energyPerOutputTokenJ", "energyPerRequestJ", "outputTokensPerS", "energyJ"] as const;

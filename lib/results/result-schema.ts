@@ -8,6 +8,7 @@
  * energyPerRequestJ (requests), whPer1000Requests.
  */
 import { z } from "zod";
+import { PlacementSchema } from "../study-format/placement.js";
 import { BaselineSchema } from "../measure/baseline.js";
 import { PhaseShiftSchema } from "../measure/phase-shift.js";
 import type { DeviceWindowEnergy, WindowEnergy } from "../measure/window-energy.js";
@@ -209,6 +210,8 @@ export const RunResultSchema = z.object({
   environment: z.record(z.string(), z.unknown()).nullable(),
   /** The random delay of the run's start within one sensor period (lib/measure/phase-shift.ts); absent in older results. */
   phaseShift: PhaseShiftSchema.optional(),
+  /** Where the run was measured: machine, executor, Slurm job, GPU models, drivers, power limits; absent in older results. */
+  placement: PlacementSchema.optional(),
 });
 
 /** A result as stored (ns as strings). */

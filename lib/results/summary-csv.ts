@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { version } from "../version.js";
-import { studyPaths } from "./layout.js";
+import { studyPaths } from "../study-format/layout.js";
 import type { RunResult } from "./result-schema.js";
 import { DEFAULT_CV_THRESHOLD, DEFAULT_RESAMPLES, DEFAULT_BOOTSTRAP_SEED, describe, type Statistic } from "./stats.js";
 import { toJson } from "./write-result.js";

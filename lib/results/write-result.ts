@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { InvalidOptionsError } from "../errors.js";
-import { runPaths } from "./layout.js";
+import { runPaths } from "../study-format/layout.js";
 import { type RunResult, type RunResultInput, RunResultSchema } from "./result-schema.js";
 
 /** JSON with bigints as decimal strings. */

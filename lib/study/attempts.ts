@@ -8,7 +8,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
 import { join, relative } from "node:path";
 import { assertInsideDir } from "../fs/inside-dir.js";
-import type { Manifest } from "./manifest.js";
+import type { Manifest } from "../study-format/manifest.js";
+import { RUN_FILES } from "../study-format/layout.js";
 
 export const ATTEMPT_DIR_PREFIX = "attempt-";
 
@@ -19,7 +20,7 @@ export function archiveEarlierAttempt(manifest: Manifest, studyDir: string, runD
   if (r.attempts === 0) return;
   let evidence: string | null = null;
   if (existsSync(runDir)) {
-    const files = readdirSync(runDir).filter((name) => !name.startsWith(ATTEMPT_DIR_PREFIX));
+    const files = readdirSync(runDir).filter((name) => !name.startsWith(ATTEMPT_DIR_PREFIX) && name !== RUN_FILES.stateJson);
     if (files.length > 0) {
       const aside = join(runDir, `${ATTEMPT_DIR_PREFIX}${r.attempts}`);
       assertInsideDir(studyDir, aside);

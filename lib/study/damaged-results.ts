@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import type { RunResult } from "../results/result-schema.js";
 import { readRunResult } from "../results/write-result.js";
-import type { Manifest, ManifestRun } from "./manifest.js";
+import type { Manifest, ManifestRun } from "../study-format/manifest.js";
 
 function problemOf(error: unknown): string {
   const issues = (error as { issues?: { path: (string | number)[]; message: string }[] }).issues;

@@ -4,7 +4,7 @@
  * the error says which directory is full and how to go on.
  */
 import { asWriteError, DiskFullError, isDiskFull } from "../fs/atomic-write.js";
-import type { Manifest } from "./manifest.js";
+import type { Manifest } from "../study-format/manifest.js";
 
 export { isDiskFull };
 

@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolvedExperiment } from "../config/sweep.js";
 import { readRunResult } from "../results/write-result.js";
-import { Manifest } from "./manifest.js";
+import { Manifest } from "../study-format/manifest.js";
 import type { PlannedRun } from "./plan.js";
 
 export interface DurationEstimate {

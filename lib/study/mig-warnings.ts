@@ -4,7 +4,7 @@
  * whole GPU, so the work of every MIG instance is in the figure.
  */
 import { listDevices } from "../gpu/devices.js";
-import type { MeasurementWarning } from "../measure/measurement-warning.js";
+import type { MeasurementWarning } from "../warnings/measurement-warning.js";
 
 export function migWarnings(devices: number[]): MeasurementWarning[] {
   return listDevices()

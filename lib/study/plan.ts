@@ -12,7 +12,7 @@
  *   (see carry-over.ts; a block is n cycles for n = 2, else 2n)
  */
 import { InvalidOptionsError } from "../errors.js";
-import { seededRandom, shuffled } from "./seeded-random.js";
+import { seededRandom, shuffled } from "../random/seeded-random.js";
 import { carryOverBlock } from "./carry-over.js";
 
 export type RunOrder = "sequential" | "interleaved" | "shuffled" | "reverse" | "latin-square";
@@ -33,15 +33,6 @@ export interface PlannedRun {
   cycle: number;
   /** Index into the experiment list. */
   experiment: number;
-}
-
-/** A 32-bit seed from the first 8 hex digits of a study's hash. */
-export function seedFromHash(studyHash: string): number {
-  const head = studyHash.slice(0, 8);
-  if (!/^[0-9a-fA-F]{8}$/.test(head)) {
-    throw new InvalidOptionsError(`a seed needs a hash starting with 8 hex digits, got "${studyHash}"`);
-  }
-  return Number.parseInt(head, 16) >>> 0;
 }
 
 function orderOfCycles(o: PlanOptions): number[][] {

@@ -1,7 +1,7 @@
 /** Resuming needs the study file the study was started from, at the path the manifest recorded. */
 import { existsSync, statSync } from "node:fs";
 import { LemError } from "../errors.js";
-import { studyPaths } from "../results/layout.js";
+import { studyPaths } from "../study-format/layout.js";
 
 export class StudyFileGoneError extends LemError {
   constructor(message: string) {

@@ -13,7 +13,7 @@ import { writeRequestsJsonl } from "../results/requests-jsonl.js";
 import { checkResidualMemory } from "../gpu/residual-memory.js";
 import type { ResolvedExperiment } from "../config/sweep.js";
 import type { Baseline } from "../measure/baseline.js";
-import type { MeasurementWarning } from "../measure/measurement-warning.js";
+import type { MeasurementWarning } from "../warnings/measurement-warning.js";
 import { fixedGap, waitForThermalSettling, type ThermalSettling } from "../measure/thermal-settling.js";
 import { deviceFailures, deviceFailureWarnings } from "../measure/device-failures.js";
 import { migWarnings } from "./mig-warnings.js";
@@ -25,6 +25,7 @@ import { computeDerived, energyFromWindow, type RunResult } from "../results/res
 import { writeTimeseriesParquet } from "../results/timeseries-parquet.js";
 import { writeRunResult } from "../results/write-result.js";
 import { version } from "../version.js";
+import type { Placement } from "../study-format/placement.js";
 import { redactRecordedConfig, redactText } from "../redact/index.js";
 
 export interface RunContext {
@@ -50,6 +51,8 @@ export interface RunContext {
   baseDir: string;
   /** Window of this configuration's previous run in this study (s), for measurement.phaseShift "auto". */
   previousWindowS?: number | null;
+  /** Where this run is measured (machine, executor, Slurm job, GPUs), recorded in its result. */
+  placement: Placement;
   /** The experiment's prompts, already loaded (and written to `file` for child harnesses). */
   dataset: { prompts: Prompt[]; file: string; truncated: number; source: Record<string, unknown> };
 }
@@ -234,6 +237,7 @@ export async function executeRun(ctx: RunContext): Promise<RunOutcome> {
     baseline: ctx.baseline,
     environment: ctx.environment,
     phaseShift,
+    placement: ctx.placement,
   };
   // The timeseries first: a result.json that exists always has its samples beside it.
   await writeTimeseriesParquet(join(ctx.runDir, "timeseries.parquet"), series, window);

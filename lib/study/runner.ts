@@ -15,14 +15,16 @@ import { collectEnvironment } from "../environment/index.js";
 import { getBaseline } from "../measure/baseline-cache.js";
 import { BaselineInterruptedError, type Baseline } from "../measure/baseline.js";
 import { runPreflight } from "../preflight/run-preflight.js";
-import { runDirName, studyPaths } from "../results/layout.js";
+import { runDirName, studyPaths } from "../study-format/layout.js";
 import type { RunResult } from "../results/result-schema.js";
 import { summarizeConfigs, writeStudySummary } from "../results/summary-csv.js";
 import { CircuitBreaker } from "./circuit-breaker.js";
-import { Manifest, studyDifferences, type ManifestData } from "./manifest.js";
-import { planRuns, seedFromHash, type PlannedRun } from "./plan.js";
+import { Manifest, studyDifferences, type ManifestData } from "../study-format/manifest.js";
+import { planRuns, type PlannedRun } from "./plan.js";
+import { seedFromHash } from "../random/seed-from-hash.js";
 import { addCarryOverWarning } from "./plan-warnings.js";
 import { executeRun } from "./run-one.js";
+import { runPlacement } from "./run-placement.js";
 import { acquireStudyLock, type StudyLock } from "./study-lock.js";
 import { requireStudyFile } from "./resume-study-file.js";
 import { checkStudyAtLoad } from "./check-study.js";
@@ -327,7 +329,8 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
       const runDir = join(dir, runDirName(r.position, r.cycle, experiment.slug, experiment.hash));
       archiveEarlierAttempt(manifest, dir, runDir, r.position);
       mkdirSync(runDir, { recursive: true });
-      manifest.update(r.position, { status: "running", attempts: r.attempts + 1, startedAt: new Date().toISOString(), endedAt: null, error: null });
+      const placement = runPlacement("local", devicesFor(experiment), facts);
+      manifest.update(r.position, { status: "running", attempts: r.attempts + 1, startedAt: new Date().toISOString(), endedAt: null, error: null, placement });
       o.onEvent?.({ type: "run-start", position: r.position, total, slug: experiment.slug, cycle: r.cycle, devices: devicesFor(experiment) });
       let outcome;
       try {
@@ -355,6 +358,7 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
           baseDir,
           dataset: { ...datasets[r.experiment]!, file: promptFiles[r.experiment]! },
           previousWindowS: lastWindowS.get(experiment.hash) ?? null,
+          placement,
         });
       } catch (error) {
         if (isDiskFull(error)) throw error; // stops the study (below), the run marked interrupted

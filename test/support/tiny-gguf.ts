@@ -5,7 +5,7 @@
  * generates. Layout follows ggml's docs/gguf.md: header, metadata key/values, tensor infos,
  * padding to the alignment, tensor data (each tensor at an aligned offset).
  */
-import { seededRandom } from "../../lib/study/seeded-random.js";
+import { seededRandom } from "../../lib/random/seeded-random.js";
 import { writeFileSync } from "node:fs";
 
 export interface TinyGgufOptions {

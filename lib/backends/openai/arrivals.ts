@@ -3,7 +3,7 @@
  * generator so the same seed gives the same schedule on every run and platform.
  */
 import { InvalidOptionsError } from "../../errors.js";
-import { seededRandom } from "../../study/seeded-random.js";
+import { seededRandom } from "../../random/seeded-random.js";
 
 /**
  * When each of `count` requests is due, in ns after the first: 0 for the first (as vLLM's

@@ -3,7 +3,7 @@
  * warning when, under `workload.cache: cold`, they are a large share of the prompt tokens: the
  * window then measured prompts served from a cache rather than computed.
  */
-import type { MeasurementWarning } from "../../measure/measurement-warning.js";
+import type { MeasurementWarning } from "../../warnings/measurement-warning.js";
 import type { RequestRecord } from "../request-record.js";
 
 /** Above this share of cached prompt tokens, a cold run warns. */

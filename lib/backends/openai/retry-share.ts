@@ -4,7 +4,7 @@
  * latency statistics (see summarize-requests.ts), so a large share thins them out, and the
  * drops themselves say the client and the server disagree about idle connections.
  */
-import type { MeasurementWarning } from "../../measure/measurement-warning.js";
+import type { MeasurementWarning } from "../../warnings/measurement-warning.js";
 import type { RequestRecord } from "../request-record.js";
 
 /** Above this share of retried requests, the run warns. */

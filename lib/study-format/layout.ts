@@ -8,13 +8,20 @@
  *     environment.json         the environment snapshot
  *     manifest.json            the planned runs and their state
  *     001_c1_bs8_3fa2b1c0/     one directory per run: NNN_c{cycle}_{slug}_{hash8}
+ *       state.json             the run's own state, written only by the process running it
  *       result.json
  *       timeseries.parquet
+ *       attempt-N/             an earlier attempt's files, kept when the run is measured again
+ *     slurm/                   batch scripts, submissions and logs of a study on Slurm
+ *
+ * This module (lib/study-format) is the one definition of that format: the runner, the
+ * executors and every reader (status, results, report, merge) use it, and it uses none of them.
  */
 import { join } from "node:path";
 import { InvalidOptionsError } from "../errors.js";
 
 export const RUN_FILES = {
+  stateJson: "state.json",
   resultJson: "result.json",
   timeseriesParquet: "timeseries.parquet",
 } as const;
@@ -25,6 +32,7 @@ export const STUDY_FILES = {
   configJson: "config.resolved.json",
   environmentJson: "environment.json",
   manifestJson: "manifest.json",
+  slurmDir: "slurm",
 } as const;
 
 /**
@@ -38,6 +46,11 @@ export function runDirName(position: number, cycle: number, slug: string, hash: 
   if (slug === "" || /[/\\]|^\.\.?$/.test(slug)) throw new InvalidOptionsError(`a run slug must be a non-empty name without path separators, got "${slug}"`);
   if (hash.length < 8) throw new InvalidOptionsError(`a configuration hash needs at least 8 characters, got "${hash}"`);
   return `${String(position + 1).padStart(3, "0")}_c${cycle + 1}_${slug}_${hash.slice(0, 8)}`;
+}
+
+/** The directory of a planned run, from what the manifest records of it. */
+export function runDirOf(run: { position: number; cycle: number; slug: string; configHash: string }): string {
+  return runDirName(run.position, run.cycle, run.slug, run.configHash);
 }
 
 export interface RunPaths {

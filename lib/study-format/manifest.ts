@@ -1,7 +1,12 @@
 /**
- * manifest.json: every planned run of a study with its status, attempts and result path,
- * rewritten atomically after every change, so that a study killed at any moment can be
- * resumed without repeating a completed run.
+ * manifest.json: every planned run of a study, and an index of their state.
+ *
+ * Each run's own state lives in its directory (`state.json`, see run-state.ts), written whole
+ * by the one process that runs it: on Slurm many nodes write into one study directory at
+ * once, and none of them ever rewrites a file that another writes. The manifest's run entries
+ * are an index derived from those files, written only by the process that coordinates the
+ * study (the local runner, the submitting process, the merge job); whoever loads a manifest
+ * sees every run as its state file says, so the index may lag but is never believed over them.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,40 +15,11 @@ import { LemError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { manifestProblem, unreadableManifest } from "./manifest-errors.js";
 import { assertInsideDir, pathInside } from "../fs/inside-dir.js";
+import { RUN_STATUSES, type RunStatus } from "./run-status.js";
+import { AttemptRecordSchema, ManifestRunSchema, type AttemptRecord, type ManifestRun } from "./run-record.js";
+import { readRunStates, writeRunState } from "./run-state.js";
 
-export const RUN_STATUSES = ["pending", "running", "completed", "failed", "interrupted", "skipped"] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-/** One earlier attempt of a run: its outcome, and its files (relative to the study directory), moved aside. */
-export const AttemptRecordSchema = z.object({
-  attempt: z.number().int().positive(),
-  status: z.enum(RUN_STATUSES),
-  error: z.string().nullable(),
-  startedAt: z.string().nullable(),
-  endedAt: z.string().nullable(),
-  /** e.g. `001_c1_bs8_3fa2b1c0/attempt-1`; null when the attempt left no file. */
-  evidence: z.string().nullable(),
-});
-export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
-
-export const ManifestRunSchema = z.object({
-  position: z.number().int().nonnegative(),
-  cycle: z.number().int().nonnegative(),
-  experiment: z.number().int().nonnegative(),
-  configHash: z.string(),
-  slug: z.string(),
-  status: z.enum(RUN_STATUSES),
-  attempts: z.number().int().nonnegative(),
-  /** Relative to the study directory. */
-  resultPath: z.string().nullable(),
-  startedAt: z.string().nullable(),
-  endedAt: z.string().nullable(),
-  error: z.string().nullable(),
-  /** The child of a run in progress, so that a resumed study can stop one left behind. */
-  child: z.object({ pid: z.number().int(), startTicks: z.string().nullable() }).nullable(),
-  /** Earlier attempts of a run measured again on resume: how each ended, and where its files are kept. */
-  history: z.array(AttemptRecordSchema).optional(),
-});
+export { RUN_STATUSES, type RunStatus, AttemptRecordSchema, ManifestRunSchema, type AttemptRecord, type ManifestRun };
 
 export const ManifestSchema = z.object({
   schemaVersion: z.literal(1),
@@ -60,7 +36,6 @@ export const ManifestSchema = z.object({
 });
 
 export type ManifestData = z.infer<typeof ManifestSchema>;
-export type ManifestRun = z.infer<typeof ManifestRunSchema>;
 
 export class ManifestError extends LemError {
   constructor(message: string) {
@@ -72,13 +47,28 @@ export function manifestPath(dir: string): string {
   return join(dir, "manifest.json");
 }
 
+export interface ManifestOptions {
+  /**
+   * Whether this process writes manifest.json (the index): the local runner, the submitting
+   * process and the merge job do; a Slurm task writes only its run's state file.
+   */
+  writeIndex?: boolean;
+}
+
 export class Manifest {
+  /** Problems met while reading the runs' state files (each such run is seen as the index has it). */
+  readonly warnings: string[] = [];
+  readonly writeIndex: boolean;
+
   constructor(
     readonly dir: string,
     readonly data: ManifestData,
-  ) {}
+    o: ManifestOptions = {},
+  ) {
+    this.writeIndex = o.writeIndex ?? true;
+  }
 
-  static load(dir: string): Manifest {
+  static load(dir: string, o: ManifestOptions = {}): Manifest {
     const file = manifestPath(dir);
     assertInsideDir(dir, file);
     let text: string;
@@ -104,10 +94,14 @@ export class Manifest {
         );
       }
     }
-    return new Manifest(dir, parsed.data);
+    const manifest = new Manifest(dir, parsed.data, o);
+    manifest.warnings.push(...readRunStates(dir, parsed.data.runs));
+    return manifest;
   }
 
+  /** Writes manifest.json, the index, as this process sees every run now. */
   save(): void {
+    if (!this.writeIndex) throw new ManifestError("this process runs one run of the study and writes only that run's state file, never the manifest");
     this.data.updatedAt = new Date().toISOString();
     writeFileAtomic(manifestPath(this.dir), `${JSON.stringify(this.data, null, 2)}\n`);
   }
@@ -118,11 +112,12 @@ export class Manifest {
     return r;
   }
 
-  /** Updates a run and writes the manifest at once. */
+  /** Updates a run and writes its state file at once (and the index, where this process writes it). */
   update(position: number, change: Partial<ManifestRun>): ManifestRun {
     const r = this.run(position);
     Object.assign(r, change);
-    this.save();
+    writeRunState(this.dir, r);
+    if (this.writeIndex) this.save();
     return r;
   }
 
