@@ -12,6 +12,7 @@ import { runSchema } from "./schema.js";
 import { runMeasure } from "./measure.js";
 import { runInit } from "./init.js";
 import { runMonitor } from "./monitor.js";
+import { runMerge } from "./merge.js";
 import { reportError, UsageError } from "./output.js";
 
 const commands: Record<string, { run: (args: string[]) => number | Promise<number>; summary: string }> = {
@@ -19,6 +20,7 @@ const commands: Record<string, { run: (args: string[]) => number | Promise<numbe
   run: { run: runRun, summary: "run a study (a sweep of configurations, several cycles each)" },
   results: { run: runResults, summary: "list, show, compare and export study results" },
   report: { run: runReport, summary: "write the study's HTML report (self-contained, charts, timelines)" },
+  merge: { run: runMerge, summary: "write a study's statistics, summary and report from its runs' files" },
   devices: { run: runDevices, summary: "list the GPUs and their facts" },
   measure: { run: runMeasure, summary: "run a command and report the GPU energy it used" },
   monitor: { run: runMonitor, summary: "live view of every GPU: power, energy, temperature, clocks, memory, throttling" },

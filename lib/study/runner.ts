@@ -17,8 +17,10 @@ import { BaselineInterruptedError, type Baseline } from "../measure/baseline.js"
 import { runPreflight } from "../preflight/run-preflight.js";
 import { runDirName, studyPaths } from "../study-format/layout.js";
 import type { RunResult } from "../results/result-schema.js";
-import { summarizeConfigs, writeStudySummary } from "../results/summary-csv.js";
 import { CircuitBreaker } from "./circuit-breaker.js";
+import { StudyChangedError } from "./study-changed.js";
+import { writeStudyResults } from "./merge-study.js";
+import type { StudyStatus } from "../study-format/study-status.js";
 import { Manifest, studyDifferences, type ManifestData } from "../study-format/manifest.js";
 import { planRuns, type PlannedRun } from "./plan.js";
 import { seedFromHash } from "../random/seed-from-hash.js";
@@ -40,24 +42,14 @@ import { startIdleContainer } from "./docker-baseline.js";
 import { createStudyDir, removeStudyDir } from "./study-dir.js";
 import { isDiskFull, stopForFullDisk } from "./disk-full.js";
 import { archiveEarlierAttempt } from "./attempts.js";
-import { readableResults, retryDamagedResults } from "./damaged-results.js";
+import { retryDamagedResults } from "./damaged-results.js";
 import { assertInsideDir } from "../fs/inside-dir.js";
 import { redactRecordedConfig, redactText } from "../redact/index.js";
-import { writeReport } from "../report/index.js";
 import { loadDataset, writePromptsJsonl } from "../datasets/index.js";
 import type { Prompt } from "../datasets/prompt.js";
 import { abortableSleep } from "../timing/abortable-sleep.js";
 
-export class StudyChangedError extends LemError {
-  constructor(dir: string, differences: string[]) {
-    super(
-      "LEM_STUDY_CHANGED",
-      `the study in ${dir} was started from a different configuration; resuming would mix results. Differences:\n` +
-        differences.map((d) => `- ${d}`).join("\n") +
-        `\nRestore the study file as it was, or start a new study (without --resume).`,
-    );
-  }
-}
+export { StudyChangedError };
 
 export type StudyEvent =
   | { type: "study-start"; dir: string; runs: number; pending: number; simulated: boolean; devices: number[] }
@@ -88,7 +80,7 @@ export type StudyEvent =
       report: { path: string } | { error: string };
     };
 
-export type StudyStatus = "completed" | "completed-with-failures" | "interrupted" | "stopped";
+export type { StudyStatus };
 
 export interface RunStudyOptions {
   /** A study file to start, or a study directory to resume. */
@@ -419,14 +411,7 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
     }
     const counts = manifest.counts();
     if (status === "completed" && counts.failed > 0) status = "completed-with-failures";
-    writeSummary(dir, manifest, loaded, status, (message) => o.onEvent?.({ type: "warning", message }));
-    // The results are safe on disk already: a report that cannot be written never fails the study.
-    let report: { path: string } | { error: string };
-    try {
-      report = { path: (await writeReport(dir)).path };
-    } catch (error) {
-      report = { error: `the HTML report could not be written (${error instanceof Error ? error.message : String(error)}); try lem report ${dir}` };
-    }
+    const { report } = await writeStudyResults(dir, manifest, loaded, status, (message) => o.onEvent?.({ type: "warning", message }));
     o.onEvent?.({ type: "study-end", dir, status, counts, report });
     return { dir, status, counts, report };
   } catch (error) {
@@ -467,36 +452,5 @@ function writePromptFiles(dir: string, experiments: LoadedStudy["expansion"]["ex
     const file = join(dir, "prompts", `${e.hash.slice(0, 8)}.jsonl`);
     writePromptsJsonl(file, datasets[i]!.prompts);
     return file;
-  });
-}
-
-/** Reads every result the study has and writes study.json and summary.csv. */
-function writeSummary(dir: string, manifest: Manifest, loaded: LoadedStudy, status: StudyStatus, warn: (message: string) => void): void {
-  const results: RunResult[] = readableResults(
-    dir,
-    manifest.data.runs.filter((r) => r.resultPath && (r.status === "completed" || r.status === "failed" || r.status === "interrupted")),
-    warn,
-  );
-  const seed = seedFromHash(loaded.studyHash);
-  const experiments = loaded.expansion.experiments.map((e) => ({
-    hash: e.hash,
-    slug: e.slug,
-    name: e.config.name ?? e.slug,
-    sweepValues: redactRecordedConfig(e.sweepValues),
-  }));
-  const rows = summarizeConfigs(results, { seed, experiments });
-  writeStudySummary(dir, rows, {
-    seed,
-    study: {
-      name: loaded.study.name,
-      file: loaded.file,
-      studyHash: loaded.studyHash,
-      status,
-      counts: manifest.counts(),
-      execution: loaded.study.execution,
-      invalidPoints: redactRecordedConfig(loaded.expansion.invalid),
-      duplicates: loaded.expansion.duplicates,
-      warnings: loaded.expansion.warnings.map(redactText),
-    },
   });
 }
