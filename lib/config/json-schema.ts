@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { ExperimentSchema, StudySchema } from "./schema.js";
+import { SLURM_DOCS } from "./slurm-schema.js";
 
 type JsonObject = Record<string, unknown>;
 
@@ -66,6 +67,7 @@ const STUDY_DOCS: Record<string, string> = {
   "execution.failFast": "Stop the study at the first failed run.",
   "execution.studyTimeoutS": "Time limit of the whole study, in seconds.",
   "execution.maxRuns": "The most planned runs (sweep points × cycles) the study may have, counted before the sweep is expanded; raise it explicitly for a larger study.",
+  ...SLURM_DOCS,
   output: "Where results go.",
   "output.dir": "The results directory (the study's own directory is made inside it).",
 };

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_MAX_RUNS } from "./size-limits.js";
+import { SlurmSchema } from "./slurm-schema.js";
 
 /** Prompts a dataset may have unless it raises dataset.maxPrompts. */
 export const DEFAULT_MAX_PROMPTS = 100_000;
@@ -293,6 +294,9 @@ export const ExecutionSchema = z
     studyTimeoutS: waitS().positive().optional(),
     /** Planned runs (sweep points × cycles) the study may have, counted before expanding; raise it for a study that large. */
     maxRuns: z.number().int().positive().default(DEFAULT_MAX_RUNS),
+    /** local (default) or slurm; absent means local, so that studies written before it keep their hash. */
+    executor: z.enum(["local", "slurm"]).optional(),
+    slurm: SlurmSchema.optional(),
   })
   .strict();
 
