@@ -77,7 +77,9 @@ export {
   type GpuLockOwner,
 } from "./gpu/gpu-lock.js";
 export * from "./config/index.js";
-export { runStudy, planOf, StudyChangedError, type RunStudyOptions, type StudyOutcome, type StudyEvent, type StudyStatus } from "./study/runner.js";
+export { runStudy, type RunStudyOptions, type StudyOutcome, type StudyEvent, type StudyStatus } from "./executors/run-study.js";
+export { planOf } from "./study/prepare-study.js";
+export { StudyChangedError } from "./study/study-changed.js";
 export { planRuns, type PlannedRun } from "./study/plan.js";
 export { seedFromHash } from "./random/seed-from-hash.js";
 export { Manifest, ManifestSchema, studyDifferences, type ManifestData, type ManifestRun, type RunStatus } from "./study-format/manifest.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../lib/config/config-error.js";
 import { loadStudy, MAX_NESTING_DEPTH } from "../lib/config/load.js";
-import { validateTemplates } from "../lib/study/runner.js";
+import { validateTemplates } from "../lib/study/prepare-study.js";
 import { cleanEnv, runLem } from "./support/run-lem.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lem-config-messages-"));

@@ -35,7 +35,7 @@ function collect(pattern: RegExp, keep: (code: string) => boolean = () => true):
  *   lower-case words joined by "-"), a "LEM_..." literal given first to new SomethingError(...)
  *   (LemError included) or as `code: "LEM_..."`, or an item of an `..._ERROR_CODES = [...]` list;
  * - a warning code is a lower-case `code: "..."` literal (zod's own issue code "custom" aside) or
- *   a member of the MeasurementWarning code union in lib/measure/measurement-warning.ts;
+ *   a member of the MeasurementWarning code union in lib/warnings/measurement-warning.ts;
  * - a pre-flight id is a `check: "..."` literal;
  * in each, a constant of the same file (`check: CHECK` with `const CHECK = "docker"`) counts too.
  */
@@ -48,10 +48,10 @@ const errorCodes = new Map([
     [...text.matchAll(/_ERROR_CODES\s*=\s*\[([^\]]*)\]/g)].flatMap((m) => [...m[1]!.matchAll(/"([^"]+)"/g)].map((c) => [c[1]!, file] as [string, string])),
   ),
 ]);
-const warningUnion = readFileSync(join(repoRoot, "lib", "measure", "measurement-warning.ts"), "utf8").match(/code:\s*((?:\s*\|\s*"[a-z-]+")+)/)?.[1] ?? "";
+const warningUnion = readFileSync(join(repoRoot, "lib", "warnings", "measurement-warning.ts"), "utf8").match(/code:\s*((?:\s*\|\s*"[a-z-]+")+)/)?.[1] ?? "";
 const warningCodes = new Map([
   ...collect(/\bcode:\s*(?:"([a-z][a-z0-9-]*)"|([A-Z][A-Z0-9_]*)\b)/g, (c) => /^[a-z][a-z0-9-]*$/.test(c) && c !== "custom"),
-  ...[...warningUnion.matchAll(/"([a-z-]+)"/g)].map((m) => [m[1]!, "lib/measure/measurement-warning.ts"] as [string, string]),
+  ...[...warningUnion.matchAll(/"([a-z-]+)"/g)].map((m) => [m[1]!, "lib/warnings/measurement-warning.ts"] as [string, string]),
 ]);
 const preflightIds = collect(/\bcheck:\s*(?:"([a-z][a-z0-9-]*)"|([A-Z][A-Z0-9_]*)\b)/g);
 const nvmlNames = [...readFileSync(join(repoRoot, "native", "nvml", "nvml_errors.cc"), "utf8").matchAll(/"(NVML_ERROR_[A-Z_]+)"/g)].map((m) => m[1]!);

@@ -13,11 +13,15 @@ import { runMeasure } from "./measure.js";
 import { runInit } from "./init.js";
 import { runMonitor } from "./monitor.js";
 import { runMerge } from "./merge.js";
+import { runRunOne } from "./run-one.js";
+import { runStatus } from "./status.js";
 import { reportError, UsageError } from "./output.js";
 
 const commands: Record<string, { run: (args: string[]) => number | Promise<number>; summary: string }> = {
   init: { run: runInit, summary: "write a starter study for this machine" },
   run: { run: runRun, summary: "run a study (a sweep of configurations, several cycles each)" },
+  status: { run: runStatus, summary: "where a study stands: runs completed, running (where), pending, failed; Slurm's job states" },
+  "run-one": { run: runRunOne, summary: "measure one planned run of a study (what each Slurm array task runs)" },
   results: { run: runResults, summary: "list, show, compare and export study results" },
   report: { run: runReport, summary: "write the study's HTML report (self-contained, charts, timelines)" },
   merge: { run: runMerge, summary: "write a study's statistics, summary and report from its runs' files" },

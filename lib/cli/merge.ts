@@ -1,6 +1,7 @@
 /** `lem merge DIR`: a study's statistics, summary and report from its runs' files (the Slurm merge job runs it). */
 import { parseArgs } from "node:util";
 import { mergeStudy } from "../study/merge-study.js";
+import { writeMergeMarker } from "../executors/slurm/merge-marker.js";
 import { forTerminal, toJson, UsageError } from "./output.js";
 
 export const mergeHelp = `Usage: lem merge STUDY_DIR [--json]
@@ -30,7 +31,17 @@ export async function runMerge(args: string[]): Promise<number> {
     throw new UsageError(`lem merge takes one study directory${positionals.length ? `, got: ${positionals.join(" ")}` : ""}. See "lem merge --help".`);
   }
   const warnings: string[] = [];
-  const outcome = await mergeStudy(positionals[0]!, (w) => warnings.push(w));
+  const dir = positionals[0]!;
+  // As a Slurm job (the study's merge job), the outcome is also left for lem run --wait.
+  const jobId = process.env.SLURM_JOB_ID;
+  let outcome;
+  try {
+    outcome = await mergeStudy(dir, (w) => warnings.push(w));
+  } catch (error) {
+    if (jobId) writeMergeMarker(dir, { jobId, endedAt: new Date().toISOString(), status: null, counts: null, report: null, error: error instanceof Error ? error.message : String(error) });
+    throw error;
+  }
+  if (jobId) writeMergeMarker(dir, { jobId, endedAt: new Date().toISOString(), status: outcome.status, counts: outcome.counts, report: outcome.report, error: null });
   if (values.json) {
     process.stdout.write(toJson({ ...outcome, warnings }));
     return 0;

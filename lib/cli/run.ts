@@ -4,7 +4,8 @@ import { loadStudy } from "../config/load.js";
 import { activeSimulation } from "../gpu/provider.js";
 import { resolve } from "node:path";
 import { estimateDuration, runTimeHistory } from "../study/estimate.js";
-import { loadDatasets, planOf, runStudy, validateTemplates } from "../study/runner.js";
+import { loadDatasets, planOf, validateTemplates } from "../study/prepare-study.js";
+import { runStudy } from "../executors/run-study.js";
 import { simulationBanner, toJson, UsageError } from "./output.js";
 import { createProgress, wantsLiveProgress } from "./progress/create-progress.js";
 import { formatTable } from "./table.js";
@@ -36,6 +37,10 @@ Options:
   --skip-preflight   run without pre-flight checks (recorded in every result)
   --json             one JSON event per line on stdout instead of text
   --quiet            no live progress display: plain lines only, as when not on a terminal
+  --executor E       where the runs execute: local (this process, the default) or slurm
+                     (one job array task per run, then a merge job); overrides execution.executor
+  --wait             slurm: follow the study with the usual progress until its merge job ends
+                     (default: print the job ids and the study directory, and return at once)
   --simulate [SCENARIO]  use the simulated GPU
   -h, --help         show this help
 
@@ -43,6 +48,10 @@ Examples:
   lem run examples/study-command.yaml --dry-run
   LEM_SIMULATE=default lem run examples/study-command.yaml
   lem run --resume results/my-study_20261123-101500
+  lem run examples/study-command.yaml --executor slurm --dry-run
+
+On Slurm (docs/slurm.md): lem run STUDY --executor slurm submits and returns; lem status DIR
+shows where it stands; lem run --resume DIR submits again exactly the runs not completed.
 `;
 
 function formatDuration(s: number): string {
@@ -97,6 +106,8 @@ export async function runRun(args: string[]): Promise<number> {
       "skip-preflight": { type: "boolean" },
       json: { type: "boolean" },
       quiet: { type: "boolean" },
+      executor: { type: "string" },
+      wait: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -111,6 +122,10 @@ export async function runRun(args: string[]): Promise<number> {
   if (file && values.resume) throw new UsageError("give either a study file or --resume DIR, not both");
   if (values.resume && values.output) {
     throw new UsageError(`--output does not apply to --resume: a resumed study stays in its directory (${values.resume}). Leave out --output.`);
+  }
+  const executor = values.executor;
+  if (executor !== undefined && executor !== "local" && executor !== "slurm") {
+    throw new UsageError(`--executor takes local or slurm, got "${executor}". See "lem run --help".`);
   }
   if (values["dry-run"]) {
     if (!file) throw new UsageError("--dry-run needs a study file");
@@ -147,6 +162,8 @@ export async function runRun(args: string[]): Promise<number> {
       ...(values.output ? { outputDir: values.output } : {}),
       failFast: values["fail-fast"] ?? false,
       skipPreflight: values["skip-preflight"] ?? false,
+      ...(executor ? { executor } : {}),
+      wait: values.wait ?? false,
       signal: controller.signal,
       onEvent: (e) => {
         if (e.type === "run-start") runActive = true;
@@ -154,6 +171,9 @@ export async function runRun(args: string[]): Promise<number> {
         progress.onEvent(e);
       },
     });
+    // A study on Slurm: its directory on stdout, for scripts (lem status "$(lem run ...)").
+    if (outcome.slurm && !json) process.stdout.write(`${outcome.dir}\n`);
+    if (outcome.status === "submitted") return 0;
     if (outcome.status === "interrupted") return 130;
     return outcome.status === "completed" ? 0 : 1;
   } finally {

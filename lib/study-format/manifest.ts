@@ -128,6 +128,8 @@ export class Manifest {
   }
 }
 
+const EXECUTOR_KEYS = new Set(["executor", "slurm"]);
+
 /** What changed between the study a manifest recorded and the study file as it is now. */
 export function studyDifferences(
   recorded: ManifestData,
@@ -142,6 +144,8 @@ export function studyDifferences(
     diffs.push("the experiments are listed in another order");
   }
   for (const key of new Set([...Object.keys(recorded.execution), ...Object.keys(now.execution)])) {
+    // Where the runs execute changes no figure: a study may move executor or partition on resume.
+    if (EXECUTOR_KEYS.has(key)) continue;
     const a = JSON.stringify(recorded.execution[key]);
     const b = JSON.stringify(now.execution[key]);
     if (a !== b) diffs.push(`execution.${key}: ${a ?? "unset"} -> ${b ?? "unset"}`);

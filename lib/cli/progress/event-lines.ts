@@ -2,7 +2,7 @@
  * The one-line text of each study event, as plain mode prints it and as the live display
  * keeps it above its region. Colour is optional (identity functions when off).
  */
-import type { StudyEvent } from "../../study/runner.js";
+import type { StudyEvent } from "../../executors/study-events.js";
 import pc from "picocolors";
 import { forTerminal } from "../output.js";
 import type { Colors } from "./terminal.js";
@@ -45,6 +45,8 @@ export function eventLine(e: StudyEvent, c: Colors = plain): string {
       return runEndLine(e, c);
     case "circuit-pause":
       return `lem: ${e.failures} runs failed in a row; pausing ${e.pauseS} s, then one trial run`;
+    case "slurm-submitted":
+      return `lem: submitted ${e.submitted} of ${e.runs} runs to Slurm: array job(s) ${e.arrayJobIds.join(", ")}, merge job ${e.mergeJobId} after them; lem status ${e.dir} shows where the study stands`;
     case "study-stopping":
       return `lem: stopping the study: ${e.reason}`;
     case "warning":

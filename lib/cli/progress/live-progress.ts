@@ -6,7 +6,7 @@
  * so that no region is left behind and the cursor log-update hid is shown again.
  */
 import { createLogUpdate } from "log-update";
-import type { StudyEvent } from "../../study/runner.js";
+import type { StudyEvent } from "../../executors/study-events.js";
 import { eventLine } from "./event-lines.js";
 import type { GpuReading } from "./latest-readings.js";
 import { LiveGpuReader } from "./live-gpu-reader.js";

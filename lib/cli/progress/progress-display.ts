@@ -1,5 +1,5 @@
 /** How `lem run` shows a study's progress: live region, plain lines or JSON events. */
-import type { StudyEvent } from "../../study/runner.js";
+import type { StudyEvent } from "../../executors/study-events.js";
 import { toJson } from "../output.js";
 import { eventLine } from "./event-lines.js";
 import type { Colors } from "./terminal.js";

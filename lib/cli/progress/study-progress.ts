@@ -3,7 +3,7 @@
  * failures, and the time left, estimated from the mean duration of the runs finished so
  * far (before the first finishes, from an estimate of the whole study if there is one).
  */
-import type { StudyEvent } from "../../study/runner.js";
+import type { StudyEvent } from "../../executors/study-events.js";
 
 export interface CurrentRun {
   position: number;

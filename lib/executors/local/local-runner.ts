@@ -1,152 +1,54 @@
 /**
- * Runs a study: loads and expands it, plans the runs, checks once (pre-flight, GPU locks,
+ * The local executor: runs a study in this process: loads and expands it, plans the runs, checks once (pre-flight, GPU locks,
  * environment, baseline), then executes every planned run that is not completed yet,
  * updating the manifest after each change, and writes the study's statistics at the end.
  */
 import { mkdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { loadStudy, type LoadedStudy } from "../config/load.js";
-import { LemError } from "../errors.js";
-import { writeFileAtomic } from "../fs/atomic-write.js";
-import { listDevices } from "../gpu/devices.js";
-import { acquireGpuLocks, type GpuLockSet } from "../gpu/gpu-lock.js";
-import { activeSimulation } from "../gpu/provider.js";
-import { collectEnvironment } from "../environment/index.js";
-import { getBaseline } from "../measure/baseline-cache.js";
-import { BaselineInterruptedError, type Baseline } from "../measure/baseline.js";
-import { runPreflight } from "../preflight/run-preflight.js";
-import { runDirName, studyPaths } from "../study-format/layout.js";
-import type { RunResult } from "../results/result-schema.js";
-import { CircuitBreaker } from "./circuit-breaker.js";
-import { StudyChangedError } from "./study-changed.js";
-import { writeStudyResults } from "./merge-study.js";
-import type { StudyStatus } from "../study-format/study-status.js";
-import { Manifest, studyDifferences, type ManifestData } from "../study-format/manifest.js";
-import { planRuns, type PlannedRun } from "./plan.js";
-import { seedFromHash } from "../random/seed-from-hash.js";
-import { addCarryOverWarning } from "./plan-warnings.js";
-import { executeRun } from "./run-one.js";
-import { runPlacement } from "./run-placement.js";
-import { acquireStudyLock, type StudyLock } from "./study-lock.js";
-import { requireStudyFile } from "./resume-study-file.js";
-import { checkStudyAtLoad } from "./check-study.js";
-import { killActiveChildrenSync, processStartTicks } from "../backends/child-process.js";
-import { fillArgv } from "../backends/command-template.js";
-import { resolveCudaVisibleDevices } from "../gpu/cuda-visible-devices.js";
-import { isServerBackend } from "../config/schema.js";
-import { launchArgvOf } from "../backends/server-backend.js";
-import { backendPreflight } from "./backend-preflight.js";
-import { PreflightCollector } from "./preflight-collector.js";
-import { studyPythonFields } from "./backend-python.js";
-import { startIdleContainer } from "./docker-baseline.js";
-import { createStudyDir, removeStudyDir } from "./study-dir.js";
-import { isDiskFull, stopForFullDisk } from "./disk-full.js";
-import { archiveEarlierAttempt } from "./attempts.js";
-import { retryDamagedResults } from "./damaged-results.js";
-import { assertInsideDir } from "../fs/inside-dir.js";
-import { redactRecordedConfig, redactText } from "../redact/index.js";
-import { loadDataset, writePromptsJsonl } from "../datasets/index.js";
-import type { Prompt } from "../datasets/prompt.js";
-import { abortableSleep } from "../timing/abortable-sleep.js";
+import { hostname } from "node:os";
+import { loadStudy, type LoadedStudy } from "../../config/load.js";
+import { LemError } from "../../errors.js";
+import { writeFileAtomic } from "../../fs/atomic-write.js";
+import { listDevices } from "../../gpu/devices.js";
+import { acquireGpuLocks, type GpuLockSet } from "../../gpu/gpu-lock.js";
+import { activeSimulation } from "../../gpu/provider.js";
+import { collectEnvironment } from "../../environment/index.js";
+import { getBaseline } from "../../measure/baseline-cache.js";
+import { BaselineInterruptedError, type Baseline } from "../../measure/baseline.js";
+import { runPreflight } from "../../preflight/run-preflight.js";
+import { runDirName, studyPaths } from "../../study-format/layout.js";
+import type { StudyStatus } from "../../study-format/study-status.js";
+import { Manifest, studyDifferences } from "../../study-format/manifest.js";
+import { CircuitBreaker } from "../../study/circuit-breaker.js";
+import { StudyChangedError } from "../../study/study-changed.js";
+import { writeStudyResults } from "../../study/merge-study.js";
+import { executeRun } from "../../study/run-one.js";
+import { runPlacement } from "../../study/run-placement.js";
+import { acquireStudyLock, type StudyLock } from "../../study/study-lock.js";
+import { requireStudyFile } from "../../study/resume-study-file.js";
+import { killActiveChildrenSync, processStartTicks } from "../../backends/child-process.js";
+import { resolveCudaVisibleDevices } from "../../gpu/cuda-visible-devices.js";
+import { backendPreflight } from "../../study/backend-preflight.js";
+import { PreflightCollector } from "../../study/preflight-collector.js";
+import { studyPythonFields } from "../../study/backend-python.js";
+import { startIdleContainer } from "../../study/docker-baseline.js";
+import { createStudyDir, removeStudyDir } from "../../study/study-dir.js";
+import { isDiskFull, stopForFullDisk } from "../../study/disk-full.js";
+import { archiveEarlierAttempt } from "../../study/attempts.js";
+import { retryDamagedResults } from "../../study/damaged-results.js";
+import { redactRecordedConfig, redactText } from "../../redact/index.js";
+import { abortableSleep } from "../../timing/abortable-sleep.js";
+import { loadDatasets, newManifest, planOf, studyDirName, validateTemplates, writePromptFiles, type LoadedDataset } from "../../study/prepare-study.js";
+import type { RunStudyOptions, StudyOutcome } from "../study-events.js";
 
-export { StudyChangedError };
-
-export type StudyEvent =
-  | { type: "study-start"; dir: string; runs: number; pending: number; simulated: boolean; devices: number[] }
-  | { type: "run-start"; position: number; total: number; slug: string; cycle: number; devices: number[] }
-  | {
-      type: "run-end";
-      position: number;
-      total: number;
-      slug: string;
-      cycle: number;
-      status: RunResult["status"];
-      energyJ: number | null;
-      energyPerOutputTokenJ: number | null;
-      windowS: number;
-      outputTokensPerS: number | null;
-      error?: string;
-    }
-  | { type: "circuit-pause"; pauseS: number; failures: number }
-  /** The study stops before its runs are done, and why (e.g. an attached server is gone). */
-  | { type: "study-stopping"; reason: string }
-  | { type: "warning"; message: string }
-  | {
-      type: "study-end";
-      dir: string;
-      status: StudyStatus;
-      counts: Record<string, number>;
-      /** The HTML report written beside the results; null with the reason when it could not be. */
-      report: { path: string } | { error: string };
-    };
-
-export type { StudyStatus };
-
-export interface RunStudyOptions {
-  /** A study file to start, or a study directory to resume. */
-  studyFile?: string;
-  resumeDir?: string;
-  /** Overrides the study's output.dir. */
-  outputDir?: string;
-  failFast?: boolean;
-  skipPreflight?: boolean;
-  signal?: AbortSignal;
-  onEvent?: (event: StudyEvent) => void;
-}
-
-export interface StudyOutcome {
-  dir: string;
-  status: StudyStatus;
-  counts: Record<string, number>;
-  report?: { path: string } | { error: string };
-}
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
-}
-
-function newManifest(loaded: LoadedStudy, plan: PlannedRun[]): ManifestData {
-  const ex = loaded.expansion.experiments;
-  return {
-    schemaVersion: 1,
-    study: { name: loaded.study.name, file: resolve(loaded.file), studyHash: loaded.studyHash, createdAt: new Date().toISOString() },
-    experiments: ex.map((e) => ({ hash: e.hash, slug: e.slug, name: e.config.name ?? e.slug })),
-    execution: loaded.study.execution as unknown as Record<string, unknown>,
-    runs: plan.map((p) => ({
-      position: p.position,
-      cycle: p.cycle,
-      experiment: p.experiment,
-      configHash: ex[p.experiment]!.hash,
-      slug: ex[p.experiment]!.slug,
-      status: "pending",
-      attempts: 0,
-      resultPath: null,
-      startedAt: null,
-      endedAt: null,
-      error: null,
-      child: null,
-    })),
-    updatedAt: new Date().toISOString(),
-  };
-}
-
-export function planOf(loaded: LoadedStudy): PlannedRun[] {
-  const ex = loaded.study.execution;
-  const plan = planRuns({
-    experiments: loaded.expansion.experiments.length,
-    cycles: ex.cycles,
-    order: ex.order,
-    seed: ex.seed ?? seedFromHash(loaded.studyHash),
-  });
-  addCarryOverWarning(loaded, plan);
-  return plan;
-}
 
 /** Stops a child a killed lem left running (same pid and start time), and marks its run interrupted. */
 function recoverAbandonedRuns(manifest: Manifest): void {
   for (const r of manifest.data.runs) {
     if (r.status !== "running") continue;
-    if (r.child && r.child.startTicks !== null && processStartTicks(r.child.pid) === r.child.startTicks) {
+    // A pid means something only on the machine that recorded it (a study directory may be shared).
+    const here = !r.placement || r.placement.hostname === hostname();
+    if (here && r.child && r.child.startTicks !== null && processStartTicks(r.child.pid) === r.child.startTicks) {
       try {
         process.kill(-r.child.pid, "SIGKILL");
       } catch {
@@ -157,7 +59,7 @@ function recoverAbandonedRuns(manifest: Manifest): void {
   }
 }
 
-export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
+export async function runLocalStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   // The study's lock is held from before anything in it changes until runStudy returns.
   let studyLock: StudyLock | undefined;
   const releaseLock = () => studyLock?.release();
@@ -236,7 +138,7 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
   let createdDirs: string[] = [];
   if (!o.resumeDir) {
     const study = loaded;
-    const created = createStudyDir(dir, `${loaded.study.name}_${timestamp()}`, (d) => {
+    const created = createStudyDir(dir, studyDirName(loaded), (d) => {
       const m = new Manifest(d, newManifest(study, planOf(study)));
       m.save();
       writeFileAtomic(
@@ -422,35 +324,3 @@ async function runStudyLocked(o: RunStudyOptions, lockStudy: (dir: string) => vo
   }
 }
 
-/** Every experiment's command and server templates must fill before anything runs (typos fail at once). */
-export function validateTemplates(loaded: LoadedStudy): void {
-  checkStudyAtLoad(loaded);
-  for (const e of loaded.expansion.experiments) {
-    const where = `${loaded.file}: ${e.slug}`;
-    if (e.config.command && e.config.backend === "command") fillArgv(e.config.command.argv, e.config as unknown as Record<string, unknown>, where);
-    if (isServerBackend(e.config.backend) && !e.config.server?.url) {
-      launchArgvOf({ backend: e.config.backend, config: e.config, slug: where, host: "127.0.0.1", port: 1 });
-    }
-  }
-}
-
-/** The prompts of each experiment, loaded before anything runs (a bad dataset fails at once). */
-export type LoadedDataset = { prompts: Prompt[]; truncated: number; source: Record<string, unknown> };
-export function loadDatasets(loaded: LoadedStudy): LoadedDataset[] {
-  const baseDir = dirname(resolve(loaded.file));
-  return loaded.expansion.experiments.map((e) => {
-    const d = loadDataset(e.config, baseDir);
-    return { prompts: d.prompts, truncated: d.truncated, source: d.source as unknown as Record<string, unknown> };
-  });
-}
-
-/** One prompts file per experiment in the study directory (the file child harnesses read). */
-function writePromptFiles(dir: string, experiments: LoadedStudy["expansion"]["experiments"], datasets: LoadedDataset[]): string[] {
-  assertInsideDir(dir, join(dir, "prompts")); // a planted link would take the prompts outside
-  mkdirSync(join(dir, "prompts"), { recursive: true });
-  return experiments.map((e, i) => {
-    const file = join(dir, "prompts", `${e.hash.slice(0, 8)}.jsonl`);
-    writePromptsJsonl(file, datasets[i]!.prompts);
-    return file;
-  });
-}
