@@ -86,10 +86,10 @@ describe.each([
     const r = await lem(["list", resultsDir]);
     expect(r.exitCode, r.stderr).toBe(0);
     const lines = r.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^study\s+created\s+status\s+completed\s+failed\s+configs\s+simulated\s+directory$/);
+    expect(lines[0]).toMatch(/^study\s+created\s+status\s+completed\s+failed\s+running\s+pending\s+configs\s+executor\s+simulated\s+directory$/);
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toMatch(/^rate-a\s+\S+ \S+\s+completed\s+4\/4\s+0\s+2\s+yes\s+/);
-    expect(lines[3]).toMatch(/^rate-b\s+\S+ \S+\s+completed\s+6\/6\s+0\s+3\s+yes\s+/);
+    expect(lines[2]).toMatch(/^rate-a\s+\S+ \S+\s+completed\s+4\/4\s+0\s+0\s+0\s+2\s+local\s+yes\s+/);
+    expect(lines[3]).toMatch(/^rate-b\s+\S+ \S+\s+completed\s+6\/6\s+0\s+0\s+0\s+3\s+local\s+yes\s+/);
 
     const j = await lem(["list", resultsDir, "--json"]);
     const scan = JSON.parse(j.stdout) as { studies: { name: string; dir: string; runs: number; counts: { completed: number }; simulated: boolean }[] };

@@ -216,6 +216,65 @@ describe.skipIf(!installed.ok)(`lem run --executor slurm ${installed.ok ? "" : `
     expect(result.placement.slurm.restartCount).toBe(1);
   }, 180_000);
 
+  it("after scontrol requeue of a running task measures its run again from scratch, keeping the first attempt", async () => {
+    const mark = join(mkdtempSync(join(tmpdir(), "lem-requeue-")), "first-attempt");
+    const { file } = writeStudy({ name: "requeue", children: [`if [ -e ${mark} ]; then sleep 0.5; else touch ${mark}; sleep 120; fi`], cycles: 1 });
+    const run = await lem(["run", file, "--quiet"]);
+    const dir = studyDirOf(run.stdout);
+    const array = json(join(dir, "slurm", "submissions.json")).submissions[0].arrays[0].jobId;
+    const stateFile = () => readdirSync(dir).filter((d) => /^001_/.test(d)).map((d) => join(dir, d, "state.json"))[0];
+    await until("the child to run", () => {
+      const f = stateFile();
+      return f !== undefined && existsSync(f) && json(f).run.child !== null && existsSync(mark);
+    });
+    expect((await slurmCmd("scontrol", ["requeue", `${array}_0`])).exitCode).toBe(0);
+    await until("the requeued task to wait", async () => (await slurmCmd("squeue", ["-h", "-j", array, "-o", "%T"])).stdout.includes("PENDING"));
+    await slurmCmd("scontrol", ["update", `jobid=${array}_0`, "StartTime=now"]);
+    await until("the merge job", () => mergeEnded(dir), 90_000);
+    const r = json(join(dir, "manifest.json")).runs[0];
+    expect(r.status).toBe("completed");
+    expect(r.attempts).toBe(2);
+    expect(r.history[0].status).toBe("interrupted");
+    expect(existsSync(join(dir, r.history[0].evidence, "child.log"))).toBe(true);
+    expect(json(join(dir, r.resultPath)).placement.slurm.restartCount).toBe(1);
+  }, 180_000);
+
+  it("a merge job that starts while tasks are still to run (requeued) merges nothing and submits itself again after them", async () => {
+    const { file } = writeStudy({ name: "defer", children: ["sleep 0.3"], cycles: 2, slurm: { maxParallel: 1 } });
+    const run = await lem(["run", file, "--quiet"]);
+    const dir = studyDirOf(run.stdout);
+    const sub = json(join(dir, "slurm", "submissions.json")).submissions[0];
+    const array = sub.arrays[0].jobId;
+    expect((await slurmCmd("scontrol", ["hold", `${array}_1`])).exitCode).toBe(0);
+    await until("run 1", () => json(join(dir, "manifest.json")).runs[0] && existsSync(join(dir, readdirSync(dir).find((d) => d.startsWith("001_")) ?? "x", "result.json")));
+    // As Slurm starts a merge job early when a task was requeued: here by hand, as job 99999.
+    const merge = await execa(process.execPath, [lemBin, "--simulate", scenario, "merge", dir, "--slurm-merge-job"], { env: env({ SLURM_JOB_ID: "99999" }), extendEnv: false, reject: false });
+    expect(merge.exitCode, merge.stderr).toBe(0);
+    expect(merge.stdout).toContain(`tasks of the study are still to run (${array}_1)`);
+    const marker = json(join(dir, "slurm", "merge-99999.json"));
+    expect(marker.deferredTo).toMatch(/^\d+$/);
+    expect(existsSync(join(dir, "study.json"))).toBe(false);
+    expect((await slurmCmd("squeue", ["-h", "-j", marker.deferredTo, "-o", "%E"])).stdout).toContain(`afterany:${array}_1`);
+    expect((await slurmCmd("scontrol", ["release", `${array}_1`])).exitCode).toBe(0);
+    await until("the deferred merge job", () => existsSync(join(dir, "slurm", `merge-${marker.deferredTo}.json`)), 90_000);
+    expect(json(join(dir, "slurm", `merge-${marker.deferredTo}.json`)).status).toBe("completed");
+    const status = await lem(["status", dir]);
+    expect(status.stdout).toMatch(/merge job \d+: ended, study completed/);
+  }, 180_000);
+
+  it("with --fail-fast cancels the study's arrays at the first failed run; the merge job still writes the results", async () => {
+    const { file } = writeStudy({ name: "fail-fast", children: ["exit 3", "sleep 0.2"], cycles: 2, slurm: { maxParallel: 1 }, execution: { order: "sequential" } });
+    const run = await lem(["run", file, "--fail-fast", "--quiet"]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const dir = studyDirOf(run.stdout);
+    await until("the merge job", () => mergeEnded(dir), 90_000);
+    const runs = json(join(dir, "manifest.json")).runs;
+    expect(runs[0].status).toBe("failed");
+    // sequential: both cycles of "exit 3" come first; the first failure cancels what is left.
+    expect(runs.slice(1).every((r: any) => r.status === "pending" || r.status === "interrupted")).toBe(true);
+    expect(json(join(dir, "study.json")).study.status).toBe("interrupted");
+  }, 120_000);
+
   it("refuses an unknown partition with one clear error, and submits nothing", async () => {
     const { file, out } = writeStudy({ name: "bad-partition", children: ["true"], cycles: 1, slurm: { partition: "nosuch" } });
     const run = await lem(["run", file]);

@@ -113,6 +113,6 @@ describe("batch scripts", () => {
   it("merges with lem merge DIR", () => {
     const script = join(dir, "merge.sbatch");
     writeFileSync(script, mergeScript({ studyName: "s", studyDir: dir, lem: [fakeLem], globalArgs: [], setup: [], taskArgs: [] }));
-    expect(execFileSync("bash", [script], { encoding: "utf8" })).toBe(`[merge][${dir}]`);
+    expect(execFileSync("bash", [script], { encoding: "utf8" })).toBe(`[merge][${dir}][--slurm-merge-job]`);
   });
 });

@@ -1,7 +1,7 @@
 /** `lem merge DIR`: a study's statistics, summary and report from its runs' files (the Slurm merge job runs it). */
 import { parseArgs } from "node:util";
 import { mergeStudy } from "../study/merge-study.js";
-import { writeMergeMarker } from "../executors/slurm/merge-marker.js";
+import { runMergeJob } from "../executors/slurm/merge-job.js";
 import { forTerminal, toJson, UsageError } from "./output.js";
 
 export const mergeHelp = `Usage: lem merge STUDY_DIR [--json]
@@ -14,6 +14,10 @@ finished are left out of the statistics and the study's status says "interrupted
 
 Options:
   --json       print the outcome as JSON (status, counts, report path)
+  --slurm-merge-job
+               as the study's merge job in Slurm (what slurm/merge.sbatch runs): if tasks of
+               the study are still to run (requeued), submit the merge again after them
+               instead; record the outcome for lem run --wait
   -h, --help   show this help
 
 Examples:
@@ -26,23 +30,27 @@ export async function runMerge(args: string[]): Promise<number> {
     process.stdout.write(mergeHelp);
     return 0;
   }
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } }, strict: true });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" }, "slurm-merge-job": { type: "boolean" } }, strict: true });
   if (positionals.length !== 1) {
     throw new UsageError(`lem merge takes one study directory${positionals.length ? `, got: ${positionals.join(" ")}` : ""}. See "lem merge --help".`);
   }
   const warnings: string[] = [];
   const dir = positionals[0]!;
-  // As a Slurm job (the study's merge job), the outcome is also left for lem run --wait.
   const jobId = process.env.SLURM_JOB_ID;
-  let outcome;
-  try {
-    outcome = await mergeStudy(dir, (w) => warnings.push(w));
-  } catch (error) {
-    if (jobId) writeMergeMarker(dir, { jobId, endedAt: new Date().toISOString(), status: null, counts: null, report: null, error: error instanceof Error ? error.message : String(error) });
-    throw error;
+  if (values["slurm-merge-job"]) {
+    if (!jobId) throw new UsageError("--slurm-merge-job is for the study's merge job, inside Slurm (SLURM_JOB_ID is not set): run lem merge DIR without it.");
+    const job = await runMergeJob(dir, jobId, (w) => warnings.push(w));
+    if ("deferredTo" in job) {
+      process.stdout.write(`tasks of the study are still to run (${job.waitingFor.join(", ")}): merge job ${job.deferredTo} runs after them\n`);
+      return 0;
+    }
+    return printOutcome(job, warnings, values.json ?? false);
   }
-  if (jobId) writeMergeMarker(dir, { jobId, endedAt: new Date().toISOString(), status: outcome.status, counts: outcome.counts, report: outcome.report, error: null });
-  if (values.json) {
+  return printOutcome(await mergeStudy(dir, (w) => warnings.push(w)), warnings, values.json ?? false);
+}
+
+function printOutcome(outcome: Awaited<ReturnType<typeof mergeStudy>>, warnings: string[], json: boolean): number {
+  if (json) {
     process.stdout.write(toJson({ ...outcome, warnings }));
     return 0;
   }

@@ -104,11 +104,14 @@ function list(args: string[]): number {
     s.status,
     `${s.counts.completed}/${s.runs}`,
     String(s.counts.failed + s.counts.interrupted),
+    String(s.counts.running),
+    String(s.counts.pending),
     String(s.configurations),
+    s.executor,
     s.simulated === null ? "?" : s.simulated ? "yes" : "no",
     s.dir,
   ]);
-  process.stdout.write(`${formatTable(["study", "created", "status", "completed", "failed", "configs", "simulated", "directory"], rows)}\n`);
+  process.stdout.write(`${formatTable(["study", "created", "status", "completed", "failed", "running", "pending", "configs", "executor", "simulated", "directory"], rows)}\n`);
   return 0;
 }
 

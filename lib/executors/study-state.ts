@@ -5,7 +5,7 @@
  */
 import { Manifest } from "../study-format/manifest.js";
 import type { RunStatus } from "../study-format/run-status.js";
-import { readMergeMarker } from "./slurm/merge-marker.js";
+import { finalMergeJob } from "./slurm/merge-marker.js";
 import type { SlurmJobState } from "./slurm/slurm-cli.js";
 import { studyJobStates } from "./slurm/study-jobs.js";
 import { readSubmissions, taskIdOf } from "./slurm/submissions.js";
@@ -66,14 +66,15 @@ export async function studyState(dir: string, o: { env?: NodeJS.ProcessEnv; askS
       slurmNode: job?.node ?? null,
     };
   });
-  const marker = latest ? readMergeMarker(dir, latest.mergeJobId) : null;
+  const final = latest ? finalMergeJob(dir, latest.mergeJobId) : null;
+  const marker = final?.marker ?? null;
   return {
     dir,
     name: manifest.data.study.name,
     executor,
     counts: manifest.counts(),
     runs,
-    merge: latest ? { jobId: latest.mergeJobId, state: jobs.get(latest.mergeJobId)?.state ?? null, ended: marker !== null, status: marker?.status ?? null } : null,
+    merge: final ? { jobId: final.jobId, state: jobs.get(final.jobId)?.state ?? null, ended: marker !== null, status: marker?.status ?? null } : null,
     slurmNote,
     warnings: manifest.warnings,
   };

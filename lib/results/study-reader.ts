@@ -244,6 +244,8 @@ export interface StudyListing {
   counts: Record<RunStatus, number>;
   /** Planned configurations. */
   configurations: number;
+  /** Where the runs execute: this machine (local) or Slurm's nodes (slurm). */
+  executor: "local" | "slurm";
   /** Measured on the simulated GPU (from the first result); null when no run has a result yet. */
   simulated: boolean | null;
 }
@@ -288,6 +290,7 @@ function listingOf(dir: string): StudyListing {
     runs: data.runs.length,
     counts: m.counts(),
     configurations: data.experiments.length,
+    executor: data.execution.executor === "slurm" ? "slurm" : "local",
     simulated,
   };
 }

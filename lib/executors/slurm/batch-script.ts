@@ -43,7 +43,7 @@ export function taskScript(o: ScriptOptions): string {
 }
 
 export function mergeScript(o: ScriptOptions): string {
-  const lem = [...o.lem, ...o.globalArgs, "merge", o.studyDir].map(shellQuote).join(" ");
+  const lem = [...o.lem, ...o.globalArgs, "merge", o.studyDir, "--slurm-merge-job"].map(shellQuote).join(" ");
   return [
     "#!/bin/bash",
     `# lem ${version}, study ${o.studyName}: after every task of the study ended, its statistics, summary and report.`,

@@ -12,7 +12,7 @@ import type { RunStatus } from "../../study-format/run-status.js";
 import type { StudyStatus } from "../../study-format/study-status.js";
 import { abortableSleep } from "../../timing/abortable-sleep.js";
 import type { StudyEvent, StudyOutcome } from "../study-events.js";
-import { readMergeMarker } from "./merge-marker.js";
+import { finalMergeJob } from "./merge-marker.js";
 import { jobStates } from "./slurm-cli.js";
 import { isActiveJobState } from "./study-jobs.js";
 
@@ -35,6 +35,7 @@ export async function followSlurmStudy(o: FollowOptions): Promise<StudyOutcome> 
   let lastSlurmPollMs = Date.now();
   let mergeGoneSinceMs: number | null = null;
   let first = true;
+  let mergeJobId = o.mergeJobId;
   for (;;) {
     const manifest = Manifest.load(o.dir, { writeIndex: false });
     const total = manifest.data.runs.length;
@@ -54,9 +55,15 @@ export async function followSlurmStudy(o: FollowOptions): Promise<StudyOutcome> 
       }
       seen.set(r.position, r.status);
     }
-    const marker = readMergeMarker(o.dir, o.mergeJobId);
+    // A merge job that found requeued tasks still to run submitted another after them: follow it.
+    const final = finalMergeJob(o.dir, mergeJobId);
+    if (final.jobId !== mergeJobId) {
+      mergeJobId = final.jobId;
+      mergeGoneSinceMs = null;
+    }
+    const marker = final.marker;
     if (marker) {
-      if (marker.error !== null) throw new LemError("LEM_SLURM_MERGE", `the merge job ${o.mergeJobId} failed: ${marker.error}. Its log: ${join(o.dir, "slurm", "logs", `merge_${o.mergeJobId}.out`)}; run lem merge ${o.dir} once fixed.`);
+      if (marker.error !== null) throw new LemError("LEM_SLURM_MERGE", `the merge job ${mergeJobId} failed: ${marker.error}. Its log: ${join(o.dir, "slurm", "logs", `merge_${mergeJobId}.out`)}; run lem merge ${o.dir} once fixed.`);
       const status = (marker.status ?? "interrupted") as StudyStatus;
       const counts = marker.counts ?? manifest.counts();
       const report = marker.report ?? { error: "the merge job wrote no report" };
@@ -65,14 +72,14 @@ export async function followSlurmStudy(o: FollowOptions): Promise<StudyOutcome> 
     }
     if (Date.now() - lastSlurmPollMs >= SLURM_POLL_S * 1000) {
       lastSlurmPollMs = Date.now();
-      const merge = (await jobStates([o.mergeJobId], { env: o.env })).get(o.mergeJobId);
+      const merge = (await jobStates([mergeJobId], { env: o.env })).get(mergeJobId);
       if (!merge || !isActiveJobState(merge.state)) mergeGoneSinceMs ??= Date.now();
     }
     // The marker is written just before the job ends: give a shared filesystem time to show it.
     if (mergeGoneSinceMs !== null && Date.now() - mergeGoneSinceMs > 10_000) {
       throw new LemError(
         "LEM_SLURM_MERGE",
-        `the merge job ${o.mergeJobId} ended without writing its outcome. Its log: ${join(o.dir, "slurm", "logs", `merge_${o.mergeJobId}.out`)}; lem status ${o.dir} shows the runs, and lem merge ${o.dir} writes the results.`,
+        `the merge job ${mergeJobId} ended without writing its outcome. Its log: ${join(o.dir, "slurm", "logs", `merge_${mergeJobId}.out`)}; lem status ${o.dir} shows the runs, and lem merge ${o.dir} writes the results.`,
       );
     }
     await abortableSleep(pollIntervalMs(total), o.signal);

@@ -16,6 +16,8 @@ const MergeMarkerSchema = z.object({
   counts: z.record(z.string(), z.number()).nullable(),
   report: z.union([z.object({ path: z.string() }), z.object({ error: z.string() })]).nullable(),
   error: z.string().nullable(),
+  /** A merge job that found tasks still to run (requeued ones) submitted this one after them, and merged nothing. */
+  deferredTo: z.string().nullable().optional(),
 });
 export type MergeMarker = z.infer<typeof MergeMarkerSchema>;
 
@@ -27,6 +29,17 @@ export function writeMergeMarker(dir: string, marker: MergeMarker): void {
   const file = mergeMarkerPath(dir, marker.jobId);
   assertInsideDir(dir, file);
   writeFileAtomic(file, `${JSON.stringify(marker, null, 2)}\n`);
+}
+
+/** The merge job that really ends the study: follows deferrals from `jobId` as far as they are written. */
+export function finalMergeJob(dir: string, jobId: string): { jobId: string; marker: MergeMarker | null } {
+  let id = jobId;
+  for (let hops = 0; hops < 1000; hops++) {
+    const marker = readMergeMarker(dir, id);
+    if (!marker?.deferredTo) return { jobId: id, marker };
+    id = marker.deferredTo;
+  }
+  return { jobId: id, marker: null };
 }
 
 export function readMergeMarker(dir: string, jobId: string): MergeMarker | null {

@@ -76,6 +76,10 @@ export async function runSlurmTask(o: SlurmTaskOptions): Promise<SlurmTaskOutcom
       }
       return result;
     }
+    if (outcome.status === "interrupted" && stopSignal === "SIGTERM") {
+      manifest.update(outcome.position, { error: `${outcome.error ?? "interrupted"}; stopped by SIGTERM (scancel, scontrol requeue or a node shutdown): if Slurm requeues the task, it measures the run again from scratch` });
+      return result;
+    }
     if (outcome.status !== "failed") return result;
     const latest = readSubmissions(o.dir).at(-1);
     if (!latest) return result;
