@@ -40,6 +40,7 @@ interface StudyOptions {
   cycles: number;
   slurm?: Record<string, unknown>;
   execution?: Record<string, unknown>;
+  baselineS?: number;
 }
 
 /** A study whose configurations differ by their child (params.child, one per configuration). */
@@ -55,7 +56,7 @@ function writeStudy(o: StudyOptions): { file: string; out: string } {
         backend: "command",
         command: { argv: ["sh", "-c", "{params.child}"], measure: "lifetime" },
         dataset: { source: "synthetic", prompts: 2 },
-        measurement: { intervalMs: 20, baseline: { enabled: false }, settling: { mode: "none" }, residualMemoryWaitS: 0 },
+        measurement: { intervalMs: 20, baseline: o.baselineS ? { durationS: o.baselineS, cacheTtlS: 0 } : { enabled: false }, settling: { mode: "none" }, residualMemoryWaitS: 0 },
       },
       sweep: { "params.child": o.children },
       execution: { cycles: o.cycles, order: "interleaved", runTimeoutS: 120, executor: "slurm", ...o.execution, slurm: { exclusive: false, partition: slurm.partition, ...o.slurm } },
@@ -98,7 +99,7 @@ function mergeEnded(dir: string): boolean {
 
 describe.skipIf(!installed.ok)(`lem run --executor slurm ${installed.ok ? "" : `(skipped: ${installed.reason})`}`, () => {
   it("completes a 3-configuration x 2-cycle study, two tasks at once on different GPUs, with a local study's result shape", async () => {
-    const { file } = writeStudy({ name: "three-by-two", children: ["sleep 2.5", "sleep 3", "sleep 3.5"], cycles: 2 });
+    const { file } = writeStudy({ name: "three-by-two", children: ["sleep 2.5", "sleep 3", "sleep 3.5"], cycles: 2, baselineS: 1 });
     const run = await lem(["run", file, "--wait", "--quiet"]);
     expect(run.stderr).toContain("submitted 6 of 6 runs to Slurm");
     expect(run.exitCode, run.stderr).toBe(0);
@@ -126,6 +127,9 @@ describe.skipIf(!installed.ok)(`lem run --executor slurm ${installed.ok ? "" : `
       expect(r.placement.slurm.arrayTaskId).toBe(r.identity.position - (r.identity.position >= 4 ? 4 : 0));
       expect(r.placement.gpus).toHaveLength(1);
       expect(r.energy.devices.map((d: any) => d.uuid)).toEqual([r.placement.gpus[0].uuid]);
+      // The idle baseline was measured on the node, for the GPU this task was given.
+      expect(r.baseline.devices.map((d: any) => d.uuid)).toEqual([r.placement.gpus[0].uuid]);
+      expect(r.baseline.host).toBe(slurm.hostname);
     }
     // Two runs whose windows overlap measured different GPUs.
     const overlapping = rs.flatMap((a, i) =>
@@ -273,6 +277,14 @@ describe.skipIf(!installed.ok)(`lem run --executor slurm ${installed.ok ? "" : `
     // sequential: both cycles of "exit 3" come first; the first failure cancels what is left.
     expect(runs.slice(1).every((r: any) => r.status === "pending" || r.status === "interrupted")).toBe(true);
     expect(json(join(dir, "study.json")).study.status).toBe("interrupted");
+  }, 120_000);
+
+  it("after maxConsecutiveFailures failed runs in a row cancels the study's pending tasks", async () => {
+    const { file } = writeStudy({ name: "breaker", children: ["exit 3"], cycles: 4, slurm: { maxParallel: 1 }, execution: { maxConsecutiveFailures: 2 } });
+    const run = await lem(["run", file, "--quiet"]);
+    const dir = studyDirOf(run.stdout);
+    await until("the merge job", () => mergeEnded(dir), 90_000);
+    expect(json(join(dir, "manifest.json")).runs.map((r: any) => r.status)).toEqual(["failed", "failed", "pending", "pending"]);
   }, 120_000);
 
   it("refuses an unknown partition with one clear error, and submits nothing", async () => {
