@@ -79,6 +79,10 @@ export {
 export * from "./config/index.js";
 export { runStudy, type RunStudyOptions, type StudyOutcome, type StudyEvent, type StudyStatus } from "./executors/run-study.js";
 export { planOf } from "./study/prepare-study.js";
+export { mergeStudy } from "./study/merge-study.js";
+export { studyState, type StudyState, type RunState } from "./executors/study-state.js";
+export { SlurmError } from "./executors/slurm/slurm-cli.js";
+export { SlurmStudyActiveError } from "./executors/slurm/submit-study.js";
 export { StudyChangedError } from "./study/study-changed.js";
 export { planRuns, type PlannedRun } from "./study/plan.js";
 export { seedFromHash } from "./random/seed-from-hash.js";
