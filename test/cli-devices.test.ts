@@ -46,6 +46,6 @@ describe("lem devices", () => {
   it("rejects an unknown command and lists the commands", async () => {
     const r = await runLem(["devics"]);
     expect(r.exitCode).toBe(64);
-    expect(r.stderr).toBe('lem: unknown command "devics". Commands: init, run, results, report, devices, measure, monitor, baseline, preflight, schema, env. See "lem --help".');
+    expect(r.stderr).toBe('lem: unknown command "devics". Commands: init, run, status, run-one, results, report, merge, devices, measure, monitor, baseline, preflight, schema, env. See "lem --help".');
   });
 });

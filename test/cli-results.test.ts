@@ -101,13 +101,15 @@ describe.each([
     const r = await lem(["show", dirA]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.split("\n")[0]).toMatch(/^SIMULATED: /);
-    expect(r.stdout).toMatch(/configuration\s+n\s+mJ\/output token \[95% CI\]\s+J\/request \[95% CI\]\s+output tokens\/s \[95% CI\]\s+max CV\s+warnings/);
+    expect(r.stdout).toMatch(/configuration\s+hardware\s+n\s+mJ\/output token \[95% CI\]\s+J\/request \[95% CI\]\s+output tokens\/s \[95% CI\]\s+max CV\s+warnings/);
     const s = readJson<StudyJson>(join(dirA, "study.json"));
     for (const c of s.configurations) {
       const row = r.stdout.split("\n").find((l) => l.startsWith(`${c.slug} `));
       expect(row, c.slug).toBeDefined();
       const mJ = c.stats["energyPerOutputTokenJ"]!.mean! * 1000;
-      const shown = Number(/^\S+\s+2\s+([\d.]+) \[/.exec(row!)![1]);
+      // The hardware each row's runs were measured on: the simulated H100.
+      expect(row).toContain("NVIDIA H100 80GB HBM3 · driver 550.54.15 · 700 W");
+      const shown = Number(/ W\s+2\s+([\d.]+) \[/.exec(row!)![1]);
       expect(Math.abs(shown - mJ) / mJ).toBeLessThan(1e-3);
       expect(row).toMatch(/\d+(\.\d+)?%( !)?\s+\d+$/);
     }

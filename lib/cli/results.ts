@@ -8,6 +8,7 @@ import type { Statistic } from "../results/stats.js";
 import { readStudy, scanStudies, type StudyOnDisk } from "../results/study-reader.js";
 import { toJson, UsageError } from "./output.js";
 import { formatTable } from "./table.js";
+import { hardwareWarnings, HARDWARE_NOT_RECORDED } from "../results/hardware-strata.js";
 
 export const resultsHelp = `Usage: lem results list [DIR] [--json]
        lem results show STUDY_DIR [--json]
@@ -122,6 +123,8 @@ function show(args: string[]): number {
   }
   const study = readStudy(positionals[0]!);
   const warnings = warningCounts(study);
+  const labels = new Map(study.experiments.map((e) => [e.hash, e.slug]));
+  const strata = hardwareWarnings(study.results, labels);
   if (values.json) {
     process.stdout.write(
       `${toJson({
@@ -133,6 +136,7 @@ function show(args: string[]): number {
         statistics: study.studyJson?.statistics ?? null,
         configurations: study.configurations.map((c) => ({ ...c, warnings: warningCounts(study, c.configHash) })),
         warnings,
+        hardwareWarnings: strata,
       })}\n`,
     );
     return 0;
@@ -148,13 +152,16 @@ function show(args: string[]): number {
         .join(", "),
   );
   out.push(study.dir, "");
+  // Figures are grouped by configuration and hardware; the column shows once any is recorded.
+  const showHardware = study.configurations.some((c) => c.hardware !== HARDWARE_NOT_RECORDED);
   out.push(
     formatTable(
-      ["configuration", "n", "mJ/output token [95% CI]", "J/request [95% CI]", "output tokens/s [95% CI]", "max CV", "warnings"],
+      ["configuration", ...(showHardware ? ["hardware"] : []), "n", "mJ/output token [95% CI]", "J/request [95% CI]", "output tokens/s [95% CI]", "max CV", "warnings"],
       study.configurations.map((c) => {
         const w = warningCounts(study, c.configHash);
         return [
           c.slug,
+          ...(showHardware ? [c.hardware] : []),
           `${c.runs.completed}${c.runs.failed ? ` (+${c.runs.failed} failed or interrupted)` : ""}`,
           statCell(c.stats.energyPerOutputTokenJ, 1000),
           statCell(c.stats.energyPerRequestJ),
@@ -169,6 +176,7 @@ function show(args: string[]): number {
   if (study.configurations.some((c) => c.highVariation)) {
     out.push("! the cycles of this configuration disagree by more than 5 % (CV): read its figures with care (throttling, temperature drift, too few cycles)");
   }
+  for (const w of strata) out.push(`! ${w}`);
   out.push(Object.keys(warnings).length ? `warnings (runs): ${formatCounts(warnings)}` : "warnings: none");
   if (!study.studyJson) out.push("study.json is missing (the study did not finish): statistics computed from the results on disk");
   process.stdout.write(`${out.join("\n")}\n`);

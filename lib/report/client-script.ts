@@ -82,7 +82,7 @@ export const CLIENT_SCRIPT = String.raw`
   function energyFigure(t) {
     var cs = data.configurations.filter(function (c) { return c.energyPerOutputTokenJ.mean !== null; });
     if (cs.length === 0) return null;
-    var slugs = cs.map(function (c) { return plain(c.slug); });
+    var slugs = cs.map(function (c) { return plain(c.label); });
     var bars = {
       type: "bar", name: "mean of the cycles, with its 95% bootstrap interval",
       x: slugs,
@@ -98,7 +98,7 @@ export const CLIENT_SCRIPT = String.raw`
     cs.forEach(function (c) {
       c.runValues.forEach(function (r) {
         if (r.energyPerOutputTokenJ === null) return;
-        dotsX.push(plain(c.slug));
+        dotsX.push(plain(c.label));
         dotsY.push(r.energyPerOutputTokenJ * 1000);
         dotsText.push("run " + (r.position + 1) + ", cycle " + (r.cycle + 1));
       });
@@ -132,7 +132,7 @@ export const CLIENT_SCRIPT = String.raw`
         type: "scatter", mode: (lines ? "lines+" : "") + "markers+text", name: name,
         x: items.map(function (c) { return c.outputTokensPerS.mean; }),
         y: items.map(function (c) { return c.energyPerOutputTokenJ.mean * 1000; }),
-        text: items.map(function (c) { return plain(c.slug); }),
+        text: items.map(function (c) { return plain(c.label); }),
         textposition: "top right",
         textfont: { color: t.fg, size: 11 },
         cliponaxis: false,

@@ -175,7 +175,7 @@ function configurationTable(d: ReportData): string {
       { text: "Front" },
     ],
     d.configurations.map((c) => [
-      `<td><strong>${h(c.slug)}</strong>${c.name !== c.slug ? `<br><span class="note">${h(c.name)}</span>` : ""}</td>`,
+      `<td><strong>${h(c.slug)}</strong>${c.name !== c.slug ? `<br><span class="note">${h(c.name)}</span>` : ""}<br><span class="note hardware">${h(c.hardware)}</span></td>`,
       sweepCell(c),
       tdNum(`${c.runsCompleted}${c.runsFailed ? ` (+${c.runsFailed} failed)` : ""}`),
       tdFigure(c.energyPerOutputTokenJ, 1000),
@@ -192,6 +192,7 @@ function energySection(d: ReportData): string {
   return `<section id="energy">
 <h2>Energy per output token</h2>
 <p>The energy all measured GPUs drew over each run's measurement window, divided by the output tokens it produced. Bars are the mean over a configuration's completed cycles; whiskers its 95 % confidence interval (${h(d.study.intervalMethod)}); open circles are the single runs.${d.study.statisticsFromResults ? " study.json is absent (the study did not finish): the statistics were computed from the results on disk." : ""}</p>
+<p class="note">Figures are stratified by hardware: runs of one configuration on different GPU models, drivers or power limits are separate rows, never pooled.${new Set(d.configurations.map((c) => c.hardware)).size > 1 ? " <strong>This study ran on more than one kind of hardware</strong> (see the warnings above)." : ""}</p>
 <div class="chart" id="chart-energy" role="img" aria-label="Energy per output token by configuration, with 95 % confidence intervals"></div>
 ${configurationTable(d)}
 ${flagged ? `<p class="note"><span class="flag">!</span> the cycles of this configuration disagree by more than 5 % (coefficient of variation) on some figure: read its numbers with care (throttling, temperature drift, too few cycles).</p>` : ""}

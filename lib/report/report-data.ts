@@ -12,7 +12,8 @@ import { runPaths, studyPaths } from "../study-format/layout.js";
 import type { RunResult } from "../results/result-schema.js";
 import type { Statistic } from "../results/stats.js";
 import { readStudy, type StudyOnDisk, type StudyRunOnDisk } from "../results/study-reader.js";
-import type { RunStatus } from "../study-format/manifest.js";
+import { hardwareOf, hardwareWarnings } from "../results/hardware-strata.js";
+import type { RunStatus } from "../study-format/run-status.js";
 import { version } from "../version.js";
 import { paretoFront } from "./pareto.js";
 import { readRunTimeline, type RunTimeline } from "./run-timeline.js";
@@ -35,6 +36,10 @@ export interface ReportConfiguration {
   configHash: string;
   slug: string;
   name: string;
+  /** The hardware of these runs (GPU model · driver · power limit): one row per configuration and hardware. */
+  hardware: string;
+  /** The name in the charts: the slug, with the GPU model where the study ran on several kinds of hardware. */
+  label: string;
   /** Swept keys (dotted) and this configuration's values. */
   sweepValues: Record<string, unknown>;
   runsCompleted: number;
@@ -324,7 +329,7 @@ function studyOf(s: StudyOnDisk): ReportStudy {
     lemVersion: s.studyJson?.lemVersion ?? s.results[0]?.identity.lemVersion ?? null,
     intervalMethod: intervalMethodOf(s.studyJson?.statistics),
     statisticsFromResults: s.studyJson === null,
-    warnings: [...stringArray(recorded["warnings"]), ...[...preflight].map((w) => `pre-flight: ${w}`)],
+    warnings: [...new Set([...stringArray(recorded["warnings"]), ...hardwareWarnings(s.results, new Map(s.experiments.map((e) => [e.hash, e.slug])))])].concat([...preflight].map((w) => `pre-flight: ${w}`)),
     invalidPoints: invalidPointsOf(recorded["invalidPoints"]),
     engines: enginesOf(s.results),
   };
@@ -339,10 +344,13 @@ function configurationsOf(s: StudyOnDisk): ReportConfiguration[] {
       })),
     ),
   );
+  const mixed = new Set(s.configurations.map((c) => c.hardware)).size > 1;
   return s.configurations.map((c, i) => ({
     configHash: c.configHash,
     slug: c.slug,
     name: c.name,
+    hardware: c.hardware,
+    label: mixed ? `${c.slug} @ ${c.gpuModel ?? c.hardware}${s.configurations.filter((o) => o.slug === c.slug && o.gpuModel === c.gpuModel).length > 1 ? ` (${c.hardware})` : ""}` : c.slug,
     sweepValues: c.sweepValues,
     runsCompleted: c.runs.completed,
     runsFailed: c.runs.failed,
@@ -353,7 +361,7 @@ function configurationsOf(s: StudyOnDisk): ReportConfiguration[] {
     highVariation: c.highVariation,
     onParetoFront: front.has(i),
     runValues: s.results
-      .filter((r) => r.identity.configHash === c.configHash && r.status === "completed")
+      .filter((r) => r.identity.configHash === c.configHash && hardwareOf(r) === c.hardware && r.status === "completed")
       .map((r) => ({
         position: r.identity.position,
         cycle: r.identity.cycle,

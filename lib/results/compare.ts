@@ -9,6 +9,7 @@ import type { RunResult } from "./result-schema.js";
 import { DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES } from "./stats.js";
 import type { StudyOnDisk } from "./study-reader.js";
 import { randomInt, seededRandom } from "../random/seeded-random.js";
+import { hardwareOf, HARDWARE_NOT_RECORDED } from "./hardware-strata.js";
 
 /** The figures compared, in display order. */
 export const COMPARE_METRICS = ["energyPerOutputTokenJ", "energyPerRequestJ", "outputTokensPerS", "energyJ"] as const;
@@ -53,6 +54,8 @@ export interface ConfigComparison {
   b: ConfigRef;
   sweepValues: Record<string, unknown>;
   metrics: Record<CompareMetric, MetricComparison>;
+  /** The hardware of each side's completed runs (GPU model · driver · power limit). */
+  hardware: { a: string[]; b: string[] };
 }
 
 export interface StudySide {
@@ -188,7 +191,8 @@ export function compareStudies(a: StudyOnDisk, b: StudyOnDisk, options: CompareO
         ),
       ]),
     ) as Record<CompareMetric, MetricComparison>;
-    configurations.push({ key, a: x.ref, b: y.ref, sweepValues: Object.keys(x.sweepValues).length ? x.sweepValues : y.sweepValues, metrics });
+    const hardware = { a: [...new Set(x.completed.map(hardwareOf))], b: [...new Set(y.completed.map(hardwareOf))] };
+    configurations.push({ key, a: x.ref, b: y.ref, sweepValues: Object.keys(x.sweepValues).length ? x.sweepValues : y.sweepValues, metrics, hardware });
   }
   const onlyInB = [...gb].filter(([key]) => !ga.has(key)).map(([, g]) => g.ref);
   const notes: string[] = [];
@@ -199,6 +203,19 @@ export function compareStudies(a: StudyOnDisk, b: StudyOnDisk, options: CompareO
   }
   if (configurations.some((c) => COMPARE_METRICS.some((m) => c.metrics[m].ratio !== null && c.metrics[m].ci95 === null))) {
     notes.push("a ratio without an interval has fewer than 2 completed runs on a side");
+  }
+  for (const c of configurations) {
+    for (const side of ["a", "b"] as const) {
+      if (c.hardware[side].length > 1) {
+        notes.push(`${c[side].slug} in study ${side.toUpperCase()} was measured on ${c.hardware[side].length} kinds of hardware (${c.hardware[side].join("; ")}): its runs are pooled in this ratio, which lem's own summaries never do; compare studies that each ran on one kind (execution.slurm.gpuType)`);
+      }
+    }
+    const known = (list: string[]) => list.filter((h) => h !== HARDWARE_NOT_RECORDED);
+    const ha = known(c.hardware.a);
+    const hb = known(c.hardware.b);
+    if (ha.length === 1 && hb.length === 1 && ha[0] !== hb[0]) {
+      notes.push(`${c.a.slug} ran on ${ha[0]} in A and on ${hb[0]} in B: its ratios compare the hardware as well as the configuration`);
+    }
   }
   notes.push("the intervals cover the spread between cycles, not NVML's own calibration error (about ±5 % per board; it cancels only when both studies used the same GPUs)");
   return {

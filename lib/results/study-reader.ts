@@ -8,6 +8,7 @@ import { z } from "zod";
 import { LemError } from "../errors.js";
 import { assertInsideDir } from "../fs/inside-dir.js";
 import { Manifest, manifestPath, type ManifestData, type ManifestRun, type RunStatus } from "../study-format/manifest.js";
+import { HARDWARE_NOT_RECORDED } from "./hardware-strata.js";
 import { seedFromHash } from "../random/seed-from-hash.js";
 import { studyPaths } from "../study-format/layout.js";
 import type { RunResult } from "./result-schema.js";
@@ -38,6 +39,9 @@ const ConfigSummarySchema = z.object({
   configHash: z.string(),
   slug: z.string(),
   name: z.string(),
+  /** Absent in study.json written before lem stratified by hardware: one group then. */
+  hardware: z.string().default(HARDWARE_NOT_RECORDED),
+  gpuModel: z.string().nullable().default(null),
   sweepValues: z.record(z.string(), z.unknown()),
   runs: z.object({ completed: z.number().int().nonnegative(), failed: z.number().int().nonnegative() }),
   stats: z.object({

@@ -10,6 +10,7 @@ import type { RunResult } from "./result-schema.js";
 import { DEFAULT_CV_THRESHOLD, DEFAULT_RESAMPLES, DEFAULT_BOOTSTRAP_SEED, describe, type Statistic } from "./stats.js";
 import { toJson } from "./write-result.js";
 import { neutraliseFormula } from "./csv-injection.js";
+import { gpuModelOf, hardwareOf } from "./hardware-strata.js";
 
 /** The figures summarised per configuration, in the order of the CSV columns. */
 export const SUMMARY_METRICS = [
@@ -29,6 +30,10 @@ export interface ConfigSummary {
   configHash: string;
   slug: string;
   name: string;
+  /** The hardware these runs were measured on (GPU model · driver · power limit); one row per configuration and hardware. */
+  hardware: string;
+  /** The GPU model(s), or null where results do not record it. */
+  gpuModel: string | null;
   /** The swept keys (dotted) and this configuration's values. */
   sweepValues: Record<string, unknown>;
   /** `failed` counts failed and interrupted runs. */
@@ -71,13 +76,18 @@ export function metricOf(r: RunResult, key: SummaryMetric): number | null {
   }
 }
 
-/** Groups results by configuration hash and describes each figure over the completed runs. */
+/**
+ * Groups results by configuration hash and hardware (never pooling GPU models, drivers or
+ * power limits) and describes each figure over the completed runs. Rows follow the
+ * experiments' order, then each configuration's hardware by its first run.
+ */
 export function summarizeConfigs(results: readonly RunResult[], options: SummarizeOptions = {}): ConfigSummary[] {
-  const groups = new Map<string, RunResult[]>();
+  const groups = new Map<string, Map<string, RunResult[]>>();
   for (const r of [...results].sort((a, b) => a.identity.position - b.identity.position)) {
-    const list = groups.get(r.identity.configHash) ?? [];
-    list.push(r);
-    groups.set(r.identity.configHash, list);
+    const byHardware = groups.get(r.identity.configHash) ?? new Map<string, RunResult[]>();
+    const hw = hardwareOf(r);
+    byHardware.set(hw, [...(byHardware.get(hw) ?? []), r]);
+    groups.set(r.identity.configHash, byHardware);
   }
   const labels = new Map((options.experiments ?? []).map((e) => [e.hash, e]));
   const order = [...(options.experiments ?? []).map((e) => e.hash).filter((h) => groups.has(h))];
@@ -87,8 +97,7 @@ export function summarizeConfigs(results: readonly RunResult[], options: Summari
     resamples: options.resamples ?? DEFAULT_RESAMPLES,
     ...(options.cvThreshold !== undefined ? { cvThreshold: options.cvThreshold } : {}),
   };
-  return order.map((hash) => {
-    const runs = groups.get(hash)!;
+  return order.flatMap((hash) => [...groups.get(hash)!].map(([hardware, runs]) => {
     const completed = runs.filter((r) => r.status === "completed");
     const first = runs[0]!;
     const label = labels.get(hash);
@@ -100,12 +109,14 @@ export function summarizeConfigs(results: readonly RunResult[], options: Summari
       configHash: hash,
       slug: label?.slug ?? first.identity.slug,
       name: label?.name ?? (typeof configName === "string" ? configName : first.identity.slug),
+      hardware,
+      gpuModel: gpuModelOf(first),
       sweepValues: label?.sweepValues ?? {},
       runs: { completed: completed.length, failed: runs.length - completed.length },
       stats,
       highVariation: VARIATION_METRICS.some((k) => stats[k].highVariation),
     };
-  });
+  }));
 }
 
 /**
@@ -166,6 +177,7 @@ export function summaryCsv(rows: readonly ConfigSummary[]): string {
   const sweepKeys: string[] = [];
   for (const r of rows) for (const k of Object.keys(r.sweepValues)) if (!sweepKeys.includes(k)) sweepKeys.push(k);
   const tail = [
+    "hardware",
     "runs_completed",
     "runs_failed",
     ...SUMMARY_METRICS.flatMap((m) => STAT_COLUMNS.map((c) => `${m.column}_${c}`)),
@@ -178,6 +190,7 @@ export function summaryCsv(rows: readonly ConfigSummary[]): string {
     r.slug,
     r.name,
     ...sweepKeys.map((k) => cell(r.sweepValues[k])),
+    r.hardware,
     String(r.runs.completed),
     String(r.runs.failed),
     ...SUMMARY_METRICS.flatMap((m) => statCells(r.stats[m.key])),

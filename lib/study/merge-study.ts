@@ -8,6 +8,7 @@ import { redactRecordedConfig, redactText } from "../redact/index.js";
 import { writeReport } from "../report/index.js";
 import type { RunResult } from "../results/result-schema.js";
 import { summarizeConfigs, writeStudySummary } from "../results/summary-csv.js";
+import { hardwareWarnings } from "../results/hardware-strata.js";
 import { seedFromHash } from "../random/seed-from-hash.js";
 import { Manifest, studyDifferences } from "../study-format/manifest.js";
 import { statusFromCounts, type StudyStatus } from "../study-format/study-status.js";
@@ -38,6 +39,9 @@ export async function writeStudyResults(dir: string, manifest: Manifest, loaded:
   }));
   const rows = summarizeConfigs(results, { seed, experiments });
   const counts = manifest.counts();
+  // Runs of one configuration on different hardware are separate rows; say so where it happened.
+  const strata = hardwareWarnings(results, new Map(experiments.map((e) => [e.hash, e.slug])));
+  for (const w of strata) warn(w);
   writeStudySummary(dir, rows, {
     seed,
     study: {
@@ -49,7 +53,7 @@ export async function writeStudyResults(dir: string, manifest: Manifest, loaded:
       execution: loaded.study.execution,
       invalidPoints: redactRecordedConfig(loaded.expansion.invalid),
       duplicates: loaded.expansion.duplicates,
-      warnings: loaded.expansion.warnings.map(redactText),
+      warnings: [...loaded.expansion.warnings.map(redactText), ...strata],
     },
   });
   // The results are safe on disk already: a report that cannot be written never fails the study.
